@@ -1,0 +1,50 @@
+//! prctl option numbers and flag values (`include/uapi/linux/prctl.h`).
+
+use libc::{c_int, c_ulong};
+
+/// `prctl(PR_SET_NETWORK, flags, 0, 0, 0)`: add restriction flags to the
+/// calling thread. Flags can only be added, never cleared (`EPERM`).
+///
+/// The value is the ASCII magic `"NETS"`; see the [crate docs](crate) for
+/// why it is not a small sequential number.
+///
+/// ```
+/// assert_eq!(prctl_network_sys::PR_SET_NETWORK.to_be_bytes(), *b"NETS");
+/// ```
+pub const PR_SET_NETWORK: c_int = 0x4e45_5453;
+
+/// `prctl(PR_GET_NETWORK, 0, 0, 0, 0)`: return the calling thread's
+/// restriction flags (`0` or [`PR_NETWORK_OFF`]).
+///
+/// The value is the ASCII magic `"NETG"`.
+///
+/// ```
+/// assert_eq!(prctl_network_sys::PR_GET_NETWORK.to_be_bytes(), *b"NETG");
+/// ```
+pub const PR_GET_NETWORK: c_int = 0x4e45_5447;
+
+/// Flags value meaning "no restriction" (the state every process starts in).
+///
+/// ```
+/// assert_eq!(prctl_network_sys::PR_NETWORK_ON, 0);
+/// ```
+pub const PR_NETWORK_ON: c_ulong = 0;
+
+/// Flag bit: no new network channels (only `AF_UNIX` sockets, only
+/// filesystem `AF_UNIX` addresses).
+///
+/// ```
+/// use prctl_network_sys::{PR_NETWORK_ALL_FLAGS, PR_NETWORK_OFF};
+/// assert_eq!(PR_NETWORK_OFF & PR_NETWORK_ALL_FLAGS, PR_NETWORK_OFF);
+/// ```
+pub const PR_NETWORK_OFF: c_ulong = 1;
+
+/// Every flag bit the kernel knows; any other bit passed to
+/// [`PR_SET_NETWORK`] makes the call fail with `EINVAL`.
+///
+/// ```
+/// use prctl_network_sys::PR_NETWORK_ALL_FLAGS;
+/// let unknown: libc::c_ulong = 1 << 1;
+/// assert_eq!(unknown & !PR_NETWORK_ALL_FLAGS, unknown);
+/// ```
+pub const PR_NETWORK_ALL_FLAGS: c_ulong = 1;

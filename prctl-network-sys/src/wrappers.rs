@@ -1,0 +1,95 @@
+//! Thin `prctl()` wrappers returning the raw result.
+//!
+//! These calls only ever pass integers to the kernel, and the two network
+//! options never dereference their arguments, so the wrappers are safe
+//! functions. On failure they return `-1` and leave the error in `errno`
+//! (read it with `std::io::Error::last_os_error()`).
+
+use crate::prctl_options::{PR_GET_NETWORK, PR_SET_NETWORK};
+use libc::{c_int, c_ulong};
+
+/// `prctl(PR_SET_NETWORK, flags, 0, 0, 0)`.
+///
+/// Returns `0` on success and `-1` with `errno` set on failure:
+/// `EINVAL` (kernel without the series, or unknown bits in `flags`),
+/// `EPERM` (trying to clear a bit that is set) or `EACCES` (neither
+/// `no_new_privs` nor `CAP_SYS_ADMIN`).
+///
+/// ```no_run
+/// use prctl_network_sys::{prctl_set_network, PR_NETWORK_OFF};
+///
+/// // Needs a kernel with the series, and no_new_privs or CAP_SYS_ADMIN.
+/// unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+/// assert_eq!(prctl_set_network(PR_NETWORK_OFF), 0);
+/// ```
+pub fn prctl_set_network(flags: c_ulong) -> c_int {
+    prctl_network_raw(PR_SET_NETWORK, flags, 0, 0, 0)
+}
+
+/// `prctl(PR_GET_NETWORK, 0, 0, 0, 0)`.
+///
+/// Returns the calling thread's flags (`0` or
+/// [`PR_NETWORK_OFF`](crate::PR_NETWORK_OFF)), or `-1` with `errno` set
+/// (`EINVAL` on a kernel without the series).
+///
+/// ```
+/// let r = prctl_network_sys::prctl_get_network();
+/// assert!(r == -1 || r == 0 || r == 1);
+/// ```
+pub fn prctl_get_network() -> c_int {
+    prctl_network_raw(PR_GET_NETWORK, 0, 0, 0, 0)
+}
+
+/// `prctl(option, a2, a3, a4, a5)` for the network options, with arbitrary
+/// argument values: meant for tests of the kernel's argument checking.
+///
+/// `option` must be [`PR_SET_NETWORK`] or [`PR_GET_NETWORK`]. Any other
+/// option returns `-1` with `errno` set to `EINVAL` *without* calling the
+/// kernel: other prctl options may treat their arguments as pointers, which
+/// would make a safe function taking arbitrary integers unsound. Use
+/// `libc::prctl` (unsafe) for those.
+///
+/// ```
+/// use prctl_network_sys::{prctl_network_raw, PR_GET_NETWORK};
+///
+/// // A non-zero unused argument is always rejected, with or without the
+/// // series in the kernel.
+/// assert_eq!(prctl_network_raw(PR_GET_NETWORK, 1, 0, 0, 0), -1);
+/// assert_eq!(
+///     std::io::Error::last_os_error().raw_os_error(),
+///     Some(libc::EINVAL)
+/// );
+///
+/// // Not a network option: refused without a system call.
+/// assert_eq!(prctl_network_raw(libc::PR_SET_NAME, 0, 0, 0, 0), -1);
+/// ```
+pub fn prctl_network_raw(
+    option: c_int,
+    a2: c_ulong,
+    a3: c_ulong,
+    a4: c_ulong,
+    a5: c_ulong,
+) -> c_int {
+    if option != PR_SET_NETWORK && option != PR_GET_NETWORK {
+        set_errno(libc::EINVAL);
+        return -1;
+    }
+    // SAFETY: both network options take plain integers and never
+    // dereference them; prctl() has no other side effect on our memory.
+    unsafe { libc::prctl(option, a2, a3, a4, a5) }
+}
+
+fn set_errno(errno: c_int) {
+    // SAFETY: the location returned is this thread's errno, valid for the
+    // thread's lifetime.
+    unsafe {
+        #[cfg(target_os = "android")]
+        {
+            *libc::__errno() = errno;
+        }
+        #[cfg(not(target_os = "android"))]
+        {
+            *libc::__errno_location() = errno;
+        }
+    }
+}
