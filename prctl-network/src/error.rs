@@ -1,0 +1,224 @@
+//! The [`Error`] type and the mapping from `prctl()` errno values.
+
+use std::fmt;
+use std::io;
+
+use libc::c_ulong;
+
+/// Why a network restriction could not be read or applied.
+///
+/// Every message tells what to do about it. Errors that come from a system
+/// call keep their errno: see [`Error::raw_os_error`] and the conversion
+/// into [`std::io::Error`].
+///
+/// ```
+/// use prctl_network::Error;
+///
+/// let e = Error::Unsupported;
+/// assert!(e.to_string().contains("CONFIG_LSM"));
+/// let io: std::io::Error = e.into();
+/// assert_eq!(io.raw_os_error(), Some(libc::EINVAL));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The running kernel does not know `PR_SET_NETWORK` / `PR_GET_NETWORK`
+    /// (`prctl()` answered `EINVAL`).
+    ///
+    /// On a patched kernel `EINVAL` can also mean bad arguments, but this
+    /// crate only ever passes valid ones, so `EINVAL` means the option
+    /// itself is unknown: the series is missing, or the `prctl_network`
+    /// LSM is not enabled (it must be listed in `CONFIG_LSM` or `lsm=`).
+    Unsupported,
+    /// The kernel refused with `EPERM`: a restriction that is in force can
+    /// never be lifted.
+    NotPermitted,
+    /// The kernel refused with `EACCES`: the caller has neither
+    /// `no_new_privs` nor `CAP_SYS_ADMIN` (the same rule as for seccomp
+    /// filters and Landlock).
+    NoNewPrivsRequired,
+    /// A flags word has bits this crate does not know.
+    InvalidFlags {
+        /// The flags word as received.
+        bits: c_ulong,
+    },
+    /// The process has more than one thread; the restriction would only
+    /// cover the calling thread. Nothing was changed.
+    MultiThreaded {
+        /// Number of threads in the process (including the caller).
+        threads: usize,
+    },
+    /// Any other failure of a system call.
+    Os {
+        /// The call that failed, e.g. `"prctl(PR_SET_NO_NEW_PRIVS)"`.
+        operation: &'static str,
+        /// The errno it returned.
+        errno: i32,
+    },
+}
+
+impl Error {
+    /// Maps the errno of a failed `PR_SET_NETWORK` / `PR_GET_NETWORK` call.
+    ///
+    /// `EINVAL` ⇒ [`Error::Unsupported`] (this crate never passes invalid
+    /// arguments, so the option itself must be unknown), `EPERM` ⇒
+    /// [`Error::NotPermitted`], `EACCES` ⇒ [`Error::NoNewPrivsRequired`],
+    /// anything else ⇒ [`Error::Os`] with the errno kept.
+    pub(crate) fn from_prctl_errno(operation: &'static str, errno: i32) -> Self {
+        match errno {
+            libc::EINVAL => Error::Unsupported,
+            libc::EPERM => Error::NotPermitted,
+            libc::EACCES => Error::NoNewPrivsRequired,
+            errno => Error::Os { operation, errno },
+        }
+    }
+
+    /// The errno behind this error, if it came from a system call.
+    ///
+    /// ```
+    /// use prctl_network::Error;
+    ///
+    /// assert_eq!(Error::NotPermitted.raw_os_error(), Some(libc::EPERM));
+    /// assert_eq!(Error::MultiThreaded { threads: 2 }.raw_os_error(), None);
+    /// ```
+    pub fn raw_os_error(&self) -> Option<i32> {
+        match self {
+            Error::Unsupported => Some(libc::EINVAL),
+            Error::NotPermitted => Some(libc::EPERM),
+            Error::NoNewPrivsRequired => Some(libc::EACCES),
+            Error::Os { errno, .. } => Some(*errno),
+            Error::InvalidFlags { .. } | Error::MultiThreaded { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Unsupported => f.write_str(
+                "kernel lacks PR_SET_NETWORK (prctl-network LSM not built or not enabled: \
+                 see lsm= / CONFIG_LSM)",
+            ),
+            Error::NotPermitted => f.write_str(
+                "the network restriction cannot be lifted once set (EPERM); \
+                 start the program from an unrestricted parent instead",
+            ),
+            Error::NoNewPrivsRequired => f.write_str(
+                "PR_SET_NETWORK refused (EACCES): set no_new_privs or have CAP_SYS_ADMIN",
+            ),
+            Error::InvalidFlags { bits } => write!(
+                f,
+                "unknown network restriction flags {bits:#x} (known: {:#x}); \
+                 a newer prctl-network crate may know them",
+                prctl_network_sys::PR_NETWORK_ALL_FLAGS
+            ),
+            Error::MultiThreaded { threads } => write!(
+                f,
+                "the process has {threads} threads but the network restriction would only \
+                 cover the calling thread: restrict before starting threads, or accept it \
+                 with Restriction::require_single_thread(false)"
+            ),
+            Error::Os { operation, errno } => write!(
+                f,
+                "{operation} failed: {}",
+                io::Error::from_raw_os_error(*errno)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Errors with an errno become [`io::Error::from_raw_os_error`] so that
+/// `raw_os_error()` keeps it (print the [`Error`] itself first if you want
+/// its explanation); the others become a custom [`io::Error`] carrying the
+/// [`Error`].
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        match (e.raw_os_error(), &e) {
+            (Some(errno), _) => io::Error::from_raw_os_error(errno),
+            (None, Error::InvalidFlags { .. }) => io::Error::new(io::ErrorKind::InvalidInput, e),
+            (None, _) => io::Error::new(io::ErrorKind::Other, e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_mapping() {
+        let op = "prctl(PR_SET_NETWORK)";
+        assert_eq!(
+            Error::from_prctl_errno(op, libc::EINVAL),
+            Error::Unsupported
+        );
+        assert_eq!(
+            Error::from_prctl_errno(op, libc::EPERM),
+            Error::NotPermitted
+        );
+        assert_eq!(
+            Error::from_prctl_errno(op, libc::EACCES),
+            Error::NoNewPrivsRequired
+        );
+        assert_eq!(
+            Error::from_prctl_errno(op, libc::ENOMEM),
+            Error::Os {
+                operation: op,
+                errno: libc::ENOMEM
+            }
+        );
+    }
+
+    #[test]
+    fn io_error_keeps_errno() {
+        for (e, errno) in [
+            (Error::Unsupported, libc::EINVAL),
+            (Error::NotPermitted, libc::EPERM),
+            (Error::NoNewPrivsRequired, libc::EACCES),
+            (
+                Error::Os {
+                    operation: "x",
+                    errno: libc::ENOMEM,
+                },
+                libc::ENOMEM,
+            ),
+        ] {
+            assert_eq!(e.raw_os_error(), Some(errno));
+            assert_eq!(io::Error::from(e).raw_os_error(), Some(errno));
+        }
+        let io = io::Error::from(Error::MultiThreaded { threads: 3 });
+        assert_eq!(io.raw_os_error(), None);
+        assert_eq!(io.kind(), io::ErrorKind::Other);
+        assert!(io.to_string().contains("3 threads"), "{io}");
+        let io = io::Error::from(Error::InvalidFlags { bits: 6 });
+        assert_eq!(io.kind(), io::ErrorKind::InvalidInput);
+        assert!(io.to_string().contains("0x6"), "{io}");
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        assert_eq!(
+            Error::Unsupported.to_string(),
+            "kernel lacks PR_SET_NETWORK (prctl-network LSM not built or not enabled: \
+             see lsm= / CONFIG_LSM)"
+        );
+        assert!(Error::NoNewPrivsRequired
+            .to_string()
+            .contains("set no_new_privs or have CAP_SYS_ADMIN"));
+        assert!(Error::MultiThreaded { threads: 4 }
+            .to_string()
+            .contains("require_single_thread(false)"));
+        let os = Error::Os {
+            operation: "prctl(PR_SET_NO_NEW_PRIVS)",
+            errno: libc::EFAULT,
+        }
+        .to_string();
+        assert!(
+            os.starts_with("prctl(PR_SET_NO_NEW_PRIVS) failed: "),
+            "{os}"
+        );
+        assert!(os.contains("os error 14"), "{os}");
+    }
+}

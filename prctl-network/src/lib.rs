@@ -1,0 +1,57 @@
+//! Irrevocably drop a process's ability to open new network channels.
+//!
+//! Safe API for the `PR_SET_NETWORK` / `PR_GET_NETWORK` Linux prctl
+//! options (the `prctl_network` LSM, carrying forward Michael Stone's 2009
+//! series). After [`set_off`], the calling thread and everything it starts
+//! later can no longer:
+//!
+//! * create sockets other than `AF_UNIX` (`EPERM`),
+//! * `bind()`, `connect()` or `sendto()` with a non-`AF_UNIX` address, or an
+//!   abstract `AF_UNIX` name, including on descriptors inherited from
+//!   before (`EPERM`).
+//!
+//! Already connected sockets keep working, as do filesystem `AF_UNIX`
+//! sockets. The restriction survives `execve()` and can never be lifted.
+//!
+//! ```no_run
+//! use prctl_network::{Error, Restriction};
+//!
+//! fn main() -> Result<(), Error> {
+//!     match prctl_network::set_off() {
+//!         Ok(status) => assert!(status.is_complete(), "{status}"),
+//!         Err(Error::Unsupported) => eprintln!("kernel lacks PR_SET_NETWORK"),
+//!         Err(e) => return Err(e),
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Threads
+//!
+//! Like seccomp and Landlock, the restriction is per thread: it is stored
+//! in the thread's credentials and inherited by threads and processes
+//! created afterwards. [`set_off`] therefore refuses to run in a process
+//! that already has other threads ([`Error::MultiThreaded`]); the
+//! [`Restriction`] builder can allow it and reports what is covered in
+//! [`Status::threads`].
+//!
+//! # Privileges
+//!
+//! The kernel requires `no_new_privs` or `CAP_SYS_ADMIN`, as for seccomp
+//! and Landlock; [`set_off`] sets `no_new_privs` first. See
+//! [`Restriction::no_new_privs`].
+#![deny(missing_docs)]
+
+mod error;
+mod restriction;
+mod state;
+mod status;
+mod support;
+mod threads;
+
+pub use error::Error;
+pub use restriction::{set_off, Restriction};
+pub use state::NetworkState;
+pub use status::{Enforcement, Fallback, Status};
+pub use support::{get, is_supported, probe, Support, UnknownReason};
+pub use threads::{thread_count, ThreadScope};

@@ -1,0 +1,235 @@
+//! [`Restriction`] builder and the [`set_off`] shortcut.
+
+use prctl_network_sys::prctl_set_network;
+
+use crate::support::{probe, Support, UnknownReason};
+use crate::{thread_count, Enforcement, Error, NetworkState, Status, ThreadScope};
+
+/// Turns the calling thread's network off: sets `no_new_privs`, then
+/// `PR_SET_NETWORK(PR_NETWORK_OFF)`. Same as `Restriction::new().restrict()`.
+///
+/// Afterwards the thread, and every thread and process it creates later,
+/// can no longer create sockets other than `AF_UNIX`, nor bind, connect or
+/// send to non-`AF_UNIX` or abstract `AF_UNIX` addresses. Already connected
+/// sockets and filesystem `AF_UNIX` sockets keep working. This cannot be
+/// undone.
+///
+/// Fails without changing anything when the kernel lacks the series
+/// ([`Error::Unsupported`]) or when the process has other threads
+/// ([`Error::MultiThreaded`]): see [`Restriction`] for why, and for the
+/// options.
+///
+/// ```no_run
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let status = prctl_network::set_off()?;
+///     assert!(status.is_complete());
+///     // From here on, only AF_UNIX sockets can be created.
+///     assert!(std::net::TcpStream::connect("127.0.0.1:80").is_err());
+///     Ok(())
+/// }
+/// ```
+pub fn set_off() -> Result<Status, Error> {
+    Restriction::new().restrict()
+}
+
+/// Builder for turning the network off, with options.
+///
+/// Defaults ([`Restriction::new`]):
+///
+/// * **`no_new_privs(true)`**: the kernel only lets a thread restrict
+///   itself if it has `no_new_privs` set or `CAP_SYS_ADMIN` in its user
+///   namespace, exactly as for seccomp filters and Landlock; otherwise it
+///   answers `EACCES` ([`Error::NoNewPrivsRequired`]). The reason is that a
+///   restriction kept across `execve()` of a setuid program could make that
+///   program fail in ways an attacker controls. Setting `no_new_privs`
+///   (which itself is irrevocable and inherited) is what unprivileged
+///   callers need; a `CAP_SYS_ADMIN` caller that must still run setuid
+///   programs can opt out with `no_new_privs(false)`.
+/// * **`require_single_thread(true)`**: the restriction lives in each
+///   thread's credentials, so it covers only the calling thread and what it
+///   creates later, never threads that already exist. A restriction that
+///   silently leaves another thread with full network access is a trap, so
+///   by default [`restrict`](Restriction::restrict) counts the threads in
+///   `/proc/self/task` and fails with [`Error::MultiThreaded`] *before
+///   changing anything* if there is more than one. With
+///   `require_single_thread(false)` it goes ahead and reports the situation
+///   in [`Status::threads`]. When `/proc` is unavailable the count is
+///   unknown: the restriction goes ahead (failing would make the crate
+///   unusable in minimal chroots) and [`Status::threads`] says
+///   [`ThreadScope::Unknown`].
+///
+/// The order is: probe the kernel (`PR_GET_NETWORK`), check the threads,
+/// set `no_new_privs`, set the restriction. So on an unsupported kernel or
+/// a multi-threaded process nothing, not even `no_new_privs`, is changed.
+///
+/// ```no_run
+/// use prctl_network::{Restriction, ThreadScope};
+///
+/// // A CAP_SYS_ADMIN supervisor that must keep setuid programs working,
+/// // and accepts that a helper thread keeps its network access.
+/// let status = Restriction::new()
+///     .no_new_privs(false)
+///     .require_single_thread(false)
+///     .restrict()?;
+/// if let ThreadScope::ThisThreadOnly { other_threads } = status.threads {
+///     eprintln!("{other_threads} thread(s) keep network access");
+/// }
+/// # Ok::<(), prctl_network::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "a Restriction does nothing until restrict() is called"]
+pub struct Restriction {
+    no_new_privs: bool,
+    require_single_thread: bool,
+}
+
+impl Default for Restriction {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Restriction {
+    /// The defaults: set `no_new_privs`, require a single thread.
+    ///
+    /// ```
+    /// let r = prctl_network::Restriction::new();
+    /// assert_eq!(r, prctl_network::Restriction::default());
+    /// ```
+    pub fn new() -> Self {
+        Restriction {
+            no_new_privs: true,
+            require_single_thread: true,
+        }
+    }
+
+    /// Whether to set `no_new_privs` before restricting (default `true`).
+    /// Without it the caller needs `CAP_SYS_ADMIN`, or `no_new_privs`
+    /// already set, else [`Error::NoNewPrivsRequired`].
+    ///
+    /// ```
+    /// let r = prctl_network::Restriction::new().no_new_privs(false);
+    /// # let _ = r;
+    /// ```
+    pub fn no_new_privs(mut self, set: bool) -> Self {
+        self.no_new_privs = set;
+        self
+    }
+
+    /// Whether to fail with [`Error::MultiThreaded`] when other threads
+    /// exist (default `true`). With `false`, the restriction is applied to
+    /// the calling thread anyway and [`Status::threads`] reports it.
+    ///
+    /// ```
+    /// let r = prctl_network::Restriction::new().require_single_thread(false);
+    /// # let _ = r;
+    /// ```
+    pub fn require_single_thread(mut self, require: bool) -> Self {
+        self.require_single_thread = require;
+        self
+    }
+
+    /// Applies the restriction to the calling thread.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] (kernel lacks the series),
+    /// [`Error::MultiThreaded`], [`Error::NoNewPrivsRequired`] (with
+    /// `no_new_privs(false)` and no `CAP_SYS_ADMIN`), [`Error::Os`] (e.g.
+    /// `ENOMEM`). The first two leave the process unchanged.
+    ///
+    /// ```no_run
+    /// let status = prctl_network::Restriction::new().restrict()?;
+    /// println!("{status}");
+    /// # Ok::<(), prctl_network::Error>(())
+    /// ```
+    pub fn restrict(&self) -> Result<Status, Error> {
+        let current = match probe() {
+            Support::Available { state } => state,
+            Support::Missing => return Err(Error::Unsupported),
+            Support::Unknown {
+                error: UnknownReason::Errno(errno),
+            } => return Err(Error::from_prctl_errno("prctl(PR_GET_NETWORK)", errno)),
+            Support::Unknown {
+                error: UnknownReason::UnknownFlags(bits),
+            } => return Err(Error::InvalidFlags { bits }),
+        };
+        let before = self.check_threads()?;
+        if self.no_new_privs {
+            set_no_new_privs()?;
+        }
+        let wanted = current.union(NetworkState::OFF);
+        if prctl_set_network(wanted.bits()) != 0 {
+            return Err(Error::from_prctl_errno(
+                "prctl(PR_SET_NETWORK)",
+                last_errno(),
+            ));
+        }
+        Ok(Status {
+            enforcement: Enforcement::FullyEnforced,
+            threads: scope_after(before),
+            no_new_privs: no_new_privs_is_set(),
+        })
+    }
+
+    /// Counts threads; fails if more than one and that is not allowed.
+    fn check_threads(&self) -> Result<Option<usize>, Error> {
+        let threads = thread_count();
+        match threads {
+            Some(n) if n > 1 && self.require_single_thread => {
+                Err(Error::MultiThreaded { threads: n })
+            }
+            _ => Ok(threads),
+        }
+    }
+}
+
+/// The thread scope, counting again after the change: a thread created by
+/// a concurrent `pthread_create()` between the check and the prctl is not
+/// covered, and must be reported.
+fn scope_after(before: Option<usize>) -> ThreadScope {
+    let after = thread_count();
+    let n = match (before, after) {
+        (Some(b), Some(a)) => Some(b.max(a)),
+        (b, a) => b.or(a),
+    };
+    ThreadScope::from_count(n)
+}
+
+pub(crate) fn last_errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+pub(crate) fn set_no_new_privs() -> Result<(), Error> {
+    // SAFETY: PR_SET_NO_NEW_PRIVS takes integer arguments only.
+    let r = unsafe {
+        libc::prctl(
+            libc::PR_SET_NO_NEW_PRIVS,
+            1 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    };
+    if r != 0 {
+        return Err(Error::Os {
+            operation: "prctl(PR_SET_NO_NEW_PRIVS)",
+            errno: last_errno(),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn no_new_privs_is_set() -> bool {
+    // SAFETY: PR_GET_NO_NEW_PRIVS takes integer arguments only.
+    let r = unsafe {
+        libc::prctl(
+            libc::PR_GET_NO_NEW_PRIVS,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    };
+    r == 1
+}

@@ -1,0 +1,133 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::os::fd::FromRawFd;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Runs `f` in a forked child so that restrictions it applies (no_new_privs,
+/// PR_SET_NETWORK, seccomp, Landlock) never reach the test process. The
+/// child's panic message is sent back over a pipe and the parent panics
+/// with it, so a failing check fails the test.
+pub fn in_child<F: FnOnce()>(f: F) {
+    let mut fds = [0; 2];
+    // SAFETY: fds is a valid array of two ints.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: the child only runs `f` and then _exit()s.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+    if pid == 0 {
+        // SAFETY: fds[1] is the pipe's write end, owned by us.
+        let mut w = unsafe { std::fs::File::from_raw_fd(fds[1]) };
+        let code = match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(()) => 0,
+            Err(payload) => {
+                let msg = payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "non-string panic".into());
+                let _ = w.write_all(msg.as_bytes());
+                101
+            }
+        };
+        // SAFETY: _exit skips atexit handlers and the harness' state.
+        unsafe { libc::_exit(code) };
+    }
+    // SAFETY: closing our copy of the write end; the read end is ours.
+    unsafe { libc::close(fds[1]) };
+    let mut r = unsafe { std::fs::File::from_raw_fd(fds[0]) };
+    let mut msg = String::new();
+    let _ = r.read_to_string(&mut msg);
+    let mut status = 0;
+    // SAFETY: pid is our child.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "child failed (wait status {status:#x}): {msg}"
+    );
+}
+
+pub fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap()
+}
+
+pub fn no_new_privs() -> bool {
+    // SAFETY: integer arguments only.
+    let r = unsafe { libc::prctl(libc::PR_GET_NO_NEW_PRIVS, 0usize, 0usize, 0usize, 0usize) };
+    assert!(r >= 0);
+    r == 1
+}
+
+/// Whether the kernel has the series (raw PR_GET_NETWORK, independent of
+/// the crate under test).
+pub fn kernel_has_series() -> bool {
+    let r = prctl_network_sys::prctl_get_network();
+    if r < 0 {
+        assert_eq!(errno(), libc::EINVAL, "PR_GET_NETWORK failed otherwise");
+    }
+    r >= 0
+}
+
+/// Whether CAP_SYS_ADMIN is in the effective set (/proc/self/status CapEff).
+pub fn has_cap_sys_admin() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let hex = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .expect("CapEff line")
+        .trim();
+    let caps = u64::from_str_radix(hex, 16).expect("CapEff hex");
+    const CAP_SYS_ADMIN: u32 = 21;
+    caps & (1 << CAP_SYS_ADMIN) != 0
+}
+
+/// socket(); Ok(fd) or Err(errno).
+pub fn socket(family: i32, ty: i32) -> Result<i32, i32> {
+    // SAFETY: plain integers.
+    let fd = unsafe { libc::socket(family, ty | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        Err(errno())
+    } else {
+        Ok(fd)
+    }
+}
+
+/// socketpair(AF_UNIX, SOCK_STREAM); checks data flows both ways.
+pub fn unix_socketpair_works() -> Result<(), i32> {
+    let mut sv = [0; 2];
+    // SAFETY: sv is a valid array of two ints.
+    let r = unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
+            0,
+            sv.as_mut_ptr(),
+        )
+    };
+    if r != 0 {
+        return Err(errno());
+    }
+    // SAFETY: both fds were just created and are owned here.
+    let (mut a, mut b) = unsafe {
+        (
+            std::os::unix::net::UnixStream::from_raw_fd(sv[0]),
+            std::os::unix::net::UnixStream::from_raw_fd(sv[1]),
+        )
+    };
+    a.write_all(b"ping").unwrap();
+    let mut buf = [0; 4];
+    b.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"ping");
+    Ok(())
+}
+
+/// Starts a thread that blocks until the returned sender is dropped or
+/// sent to; returns its join handle.
+pub fn park_thread() -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let h = std::thread::spawn(move || {
+        let _ = rx.recv();
+    });
+    (tx, h)
+}
