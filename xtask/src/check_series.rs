@@ -1,0 +1,74 @@
+//! `cargo xtask check-series`: does the series apply (--fuzz=0, in order)
+//! on Debian's tree and on the vanilla tree?
+
+use crate::cache;
+use crate::fetch;
+use crate::host_deps;
+use crate::pin::Pin;
+use crate::tree::{trial_apply, Series};
+use crate::util::{say, Result};
+
+/// Returns Ok(true) when every check that ran passed (and, with
+/// `strict`, when both ran).
+pub fn run(strict: bool) -> Result<bool> {
+    let _lock = cache::lock()?;
+    host_deps::ensure(&[host_deps::FETCH, host_deps::PATCH])?;
+    let pin = Pin::load()?;
+    let series = Series::load()?;
+    say(
+        "check-series",
+        format!(
+            "series {} ({} patch(es))",
+            series.short(),
+            series.patches.len()
+        ),
+    );
+    let mut ok = true;
+    let mut report = Vec::new();
+    for (label, get) in [
+        (
+            "debian",
+            fetch::debian as fn(&Pin) -> Result<fetch::Pristine>,
+        ),
+        (
+            "vanilla",
+            fetch::vanilla as fn(&Pin) -> Result<fetch::Pristine>,
+        ),
+    ] {
+        let tree = match get(&pin) {
+            Ok(t) => t,
+            Err(e) => {
+                say(
+                    "check-series",
+                    format!("{label}: NOT CHECKED: the {label} tree is unobtainable: {e}"),
+                );
+                report.push(format!("{label}: not checked (source unobtainable)"));
+                if strict {
+                    ok = false;
+                }
+                continue;
+            }
+        };
+        let scratch = cache::dir().join("check-series").join(label);
+        match trial_apply(&tree.tree, &series, &scratch) {
+            Ok(()) => {
+                say(
+                    "check-series",
+                    format!("{label} ({}): applies cleanly", tree.id),
+                );
+                report.push(format!("{label}: applies"));
+            }
+            Err(e) => {
+                say(
+                    "check-series",
+                    format!("{label} ({}): FAILED\n{e}", tree.id),
+                );
+                report.push(format!("{label}: FAILS"));
+                ok = false;
+            }
+        }
+        let _ = crate::util::remove_dir_all_if_exists(&scratch);
+    }
+    say("check-series", format!("summary: {}", report.join("; ")));
+    Ok(ok)
+}

@@ -1,0 +1,70 @@
+//! `cargo xtask checkpatch`: the patched tree's scripts/checkpatch.pl
+//! --strict on each patch of the series.
+
+use crate::cache;
+use crate::fetch;
+use crate::host_deps;
+use crate::pin::Pin;
+use crate::tree::{self, Series};
+use crate::util::{project_root, say, which, Result};
+use std::process::Command;
+
+pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
+    let _lock = cache::lock()?;
+    host_deps::ensure(&[host_deps::FETCH, host_deps::PATCH, host_deps::CHECKPATCH])?;
+    let pin = Pin::load()?;
+    let series = Series::load()?;
+    let pristine = fetch::pristine(&pin, source)?;
+    let src = tree::patched(&pristine, &series)?;
+    let mut args = vec!["--strict".to_string()];
+    if which("codespell").is_some() {
+        args.push("--codespell".into());
+    } else {
+        say(
+            "checkpatch",
+            "codespell not installed: spelling checked with the kernel's own list only",
+        );
+    }
+    let mut all_ok = true;
+    let mut summary = Vec::new();
+    for p in &series.patches {
+        let file = project_root().join("patches").join(&p.name);
+        let out = Command::new("perl")
+            .arg(src.join("scripts/checkpatch.pl"))
+            .args(&args)
+            .arg(&file)
+            .current_dir(&src)
+            .output()?;
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        let total = text
+            .lines()
+            .find(|l| l.starts_with("total:"))
+            .unwrap_or("no total line")
+            .to_string();
+        let clean = out.status.success();
+        all_ok &= clean;
+        say(
+            "checkpatch",
+            format!(
+                "{}: {} {total}",
+                p.name,
+                if clean { "ok" } else { "PROBLEMS" }
+            ),
+        );
+        if !clean || !total.contains(" 0 checks") {
+            for l in text.lines() {
+                println!("    {l}");
+            }
+        }
+        summary.push(format!("{}: {total}", p.name));
+    }
+    say(
+        "checkpatch",
+        format!("{} patch(es) checked", series.patches.len()),
+    );
+    for s in summary {
+        println!("    {s}");
+    }
+    Ok(all_ok)
+}

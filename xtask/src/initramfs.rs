@@ -1,0 +1,367 @@
+//! `cargo xtask initramfs`: static guest /init, the Rust test executables
+//! and binaries, the kselftests of the patched tree, busybox, packed into a
+//! newc cpio written here (root ownership and the setuid bit without fakeroot).
+//!
+//! Layout: /init, /bin/busybox (+ applet links), /usr/bin/<bins>
+//! (pn-suid-probe setuid root), /tests/rust/<test-name>,
+//! /tests/kselftest/<name>, /dev/console, /proc, /sys, /tmp, /etc/{passwd,group,hosts}.
+//! Each binary is also reachable at its host build path (a symlink), so
+//! `env!("CARGO_BIN_EXE_<name>")` compiled into a test still works in the VM.
+
+use crate::bail;
+use crate::cache;
+use crate::cpio::Cpio;
+use crate::host_deps;
+use crate::kernel::Kernel;
+use crate::util::{project_root, say, Result, Step};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub const TARGET: &str = "x86_64-unknown-linux-gnu";
+const SETUID_BINS: &[&str] = &["pn-suid-probe"];
+const REQUIRED_BINS: &[&str] = &["init", "nonet", "pn-suid-probe"];
+const TEST_PACKAGES: &[&str] = &["prctl-network", "prctl-network-tests"];
+
+pub struct Initramfs {
+    pub path: PathBuf,
+}
+
+/// Separate target dir for the static build so it does not thrash the host build cache.
+pub fn vm_target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d).join("vm"),
+        None => project_root().join("target/vm"),
+    }
+}
+
+fn cargo(sub: &str) -> Command {
+    let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    flags.push_str(" -C target-feature=+crt-static");
+    c.arg(sub)
+        .current_dir(project_root())
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env("RUSTFLAGS", flags.trim())
+        .env("CARGO_TARGET_DIR", vm_target_dir())
+        .args([
+            "--target",
+            TARGET,
+            "--message-format=json-render-diagnostics",
+        ])
+        .stdout(Stdio::piped());
+    c
+}
+
+/// One compiler-artifact message, the fields we need.
+struct Artifact {
+    name: String,
+    executable: String,
+    test: bool,
+    bin: bool,
+}
+
+fn json_str(s: &str, key: &str) -> Option<String> {
+    let pat = format!("\"{key}\":\"");
+    let start = s.find(&pat)? + pat.len();
+    let mut out = String::new();
+    let mut chars = s[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+fn parse_artifacts(stdout: &str) -> Vec<Artifact> {
+    let mut v = Vec::new();
+    for line in stdout.lines() {
+        if !line.contains("\"reason\":\"compiler-artifact\"") {
+            continue;
+        }
+        let Some(executable) = json_str(line, "executable") else {
+            continue;
+        };
+        let target = line.find("\"target\":{").map(|i| &line[i..]).unwrap_or("");
+        let name = json_str(target, "name").unwrap_or_default();
+        let kind = target
+            .find("\"kind\":[")
+            .map(|i| &target[i..])
+            .unwrap_or("");
+        let kind = &kind[..kind.find(']').unwrap_or(0)];
+        let profile = line.find("\"profile\":{").map(|i| &line[i..]).unwrap_or("");
+        let profile = &profile[..profile.find('}').unwrap_or(0)];
+        v.push(Artifact {
+            name,
+            executable,
+            test: profile.contains("\"test\":true"),
+            bin: kind.contains("\"bin\""),
+        });
+    }
+    v
+}
+
+fn run_cargo(mut c: Command, what: &str) -> Result<Vec<Artifact>> {
+    let out = c.output().map_err(|e| format!("{what}: {e}"))?;
+    if !out.status.success() {
+        bail!(
+            "{what} failed ({}); see the compiler output above",
+            out.status
+        );
+    }
+    Ok(parse_artifacts(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// `foo-0123456789abcdef` -> `foo`
+fn test_name(exe: &Path) -> String {
+    let f = exe
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    match f.rsplit_once('-') {
+        Some((n, h)) if h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit()) => n.to_string(),
+        _ => f,
+    }
+}
+
+pub fn build(kernel: &Kernel) -> Result<Initramfs> {
+    host_deps::ensure(&[host_deps::INITRAMFS])?;
+    let root = project_root();
+    for (pkg, dir) in [
+        ("prctl-network", "prctl-network"),
+        ("prctl-network-tests", "tests"),
+    ] {
+        if !root.join(dir).join("Cargo.toml").exists() {
+            bail!(
+                "the {pkg} crate ({}/Cargo.toml) is missing: the VM runs its tests",
+                root.join(dir).display()
+            );
+        }
+    }
+
+    let step = Step::start(
+        "initramfs",
+        format!("static test executables (cargo test --no-run --target {TARGET})"),
+    );
+    let mut c = cargo("test");
+    c.arg("--no-run");
+    for p in TEST_PACKAGES {
+        c.args(["-p", p]);
+    }
+    let tests: Vec<Artifact> = run_cargo(c, "cargo test --no-run")?
+        .into_iter()
+        .filter(|a| a.test)
+        .collect();
+    step.done(format!("{} test executable(s)", tests.len()));
+
+    let step = Step::start("initramfs", "static binaries (cargo build --bins)");
+    let mut c = cargo("build");
+    c.arg("--bins");
+    for p in TEST_PACKAGES.iter().chain(["prctl-network-vm-init"].iter()) {
+        c.args(["-p", p]);
+    }
+    let bins: Vec<Artifact> = run_cargo(c, "cargo build --bins")?
+        .into_iter()
+        .filter(|a| a.bin && !a.test)
+        .collect();
+    let mut bin_map: BTreeMap<String, String> = BTreeMap::new();
+    for b in &bins {
+        bin_map.insert(b.name.clone(), b.executable.clone());
+    }
+    for r in REQUIRED_BINS {
+        if !bin_map.contains_key(*r) {
+            bail!("binary `{r}` was not built (expected from packages {TEST_PACKAGES:?} / prctl-network-vm-init)");
+        }
+    }
+    step.done(format!(
+        "bins: {}",
+        bin_map.keys().cloned().collect::<Vec<_>>().join(" ")
+    ));
+
+    let kselftests = build_kselftests(kernel)?;
+
+    let step = Step::start("initramfs", "writing the cpio");
+    let run = cache::dir().join("run");
+    std::fs::create_dir_all(&run)?;
+    let path = run.join("initramfs.cpio");
+    let tmp = run.join("initramfs.cpio.partial");
+    let f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    let mut a = Cpio::new(f);
+    for d in [
+        "bin",
+        "usr/bin",
+        "tests/rust",
+        "tests/kselftest",
+        "dev",
+        "proc",
+        "sys",
+        "etc",
+        "root",
+        "mnt",
+    ] {
+        a.dir(d, 0o755)?;
+    }
+    a.dir("tmp", 0o1777)?;
+    // The kernel opens /dev/console for /init's stdio before /init can mount devtmpfs.
+    a.chardev("dev/console", 0o600, 5, 1)?;
+    a.file(
+        "etc/passwd",
+        0o644,
+        0,
+        0,
+        b"root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/tmp:/bin/sh\n",
+    )?;
+    a.file("etc/group", 0o644, 0, 0, b"root:x:0:\nuser:x:1000:\n")?;
+    a.file(
+        "etc/hosts",
+        0o644,
+        0,
+        0,
+        b"127.0.0.1 localhost\n::1 localhost\n",
+    )?;
+    a.file(
+        "etc/nsswitch.conf",
+        0o644,
+        0,
+        0,
+        b"passwd: files\ngroup: files\nhosts: files\n",
+    )?;
+
+    a.file("init", 0o755, 0, 0, &read(&bin_map["init"])?)?;
+    a.file("bin/busybox", 0o755, 0, 0, &read("/bin/busybox")?)?;
+    for applet in busybox_applets()? {
+        if applet != "busybox" && applet != "init" && applet != "linuxrc" {
+            a.symlink(&format!("bin/{applet}"), "busybox")?;
+        }
+    }
+    for (name, exe) in &bin_map {
+        if name == "init" {
+            continue;
+        }
+        let mode = if SETUID_BINS.contains(&name.as_str()) {
+            0o4755
+        } else {
+            0o755
+        };
+        a.file(&format!("usr/bin/{name}"), mode, 0, 0, &read(exe)?)?;
+        a.symlink(exe, &format!("/usr/bin/{name}"))?;
+    }
+    let mut used = std::collections::BTreeSet::new();
+    for t in &tests {
+        let mut name = test_name(Path::new(&t.executable));
+        if !used.insert(name.clone()) {
+            name = format!("{name}-{}", used.len());
+            used.insert(name.clone());
+        }
+        a.file(
+            &format!("tests/rust/{name}"),
+            0o755,
+            0,
+            0,
+            &read(&t.executable)?,
+        )?;
+    }
+    for k in &kselftests {
+        let name = k.file_name().unwrap().to_string_lossy();
+        a.file(&format!("tests/kselftest/{name}"), 0o755, 0, 0, &read(k)?)?;
+    }
+    a.finish()?;
+    std::fs::rename(&tmp, &path)?;
+    let size = path.metadata()?.len();
+    step.done(format!(
+        "{} ({:.1} MB: {} rust test program(s), {} kselftest(s))",
+        path.display(),
+        size as f64 / 1e6,
+        tests.len(),
+        kselftests.len()
+    ));
+    Ok(Initramfs { path })
+}
+
+fn read(p: impl AsRef<Path>) -> Result<Vec<u8>> {
+    let p = p.as_ref();
+    std::fs::read(p).map_err(|e| format!("reading {}: {e}", p.display()).into())
+}
+
+fn busybox_applets() -> Result<Vec<String>> {
+    let sh = xshell::Shell::new()?;
+    let out = xshell::cmd!(sh, "/bin/busybox --list").quiet().read()?;
+    Ok(out
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect())
+}
+
+/// gcc -static every tools/testing/selftests/prctl_network/*.c of the patched tree.
+fn build_kselftests(kernel: &Kernel) -> Result<Vec<PathBuf>> {
+    let dir = kernel.src.join("tools/testing/selftests/prctl_network");
+    let out_dir = cache::dir().join("run/kselftest");
+    crate::util::remove_dir_all_if_exists(&out_dir)?;
+    std::fs::create_dir_all(&out_dir)?;
+    let mut sources: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "c"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    sources.sort();
+    if sources.is_empty() {
+        if kernel.series.patches.is_empty() {
+            say(
+                "initramfs",
+                format!(
+                    "no kselftests: the series is empty ({} absent)",
+                    dir.display()
+                ),
+            );
+            return Ok(Vec::new());
+        }
+        bail!(
+            "the series is applied but {} has no *.c kselftests",
+            dir.display()
+        );
+    }
+    let step = Step::start(
+        "initramfs",
+        format!(
+            "kselftests: {} source(s) in {}",
+            sources.len(),
+            dir.display()
+        ),
+    );
+    let include = kernel.build.join("usr/include");
+    let mut outs = Vec::new();
+    for src in &sources {
+        let name = src.file_stem().unwrap().to_string_lossy().to_string();
+        let out = out_dir.join(&name);
+        let res = Command::new("gcc")
+            .args(["-static", "-O2", "-g", "-Wall", "-isystem"])
+            .arg(&include)
+            .arg("-o")
+            .arg(&out)
+            .arg(src)
+            .arg("-lpthread")
+            .output()?;
+        let msg = String::from_utf8_lossy(&res.stderr);
+        if !res.status.success() {
+            bail!("kselftest {} does not compile:\n{msg}", src.display());
+        }
+        if !msg.trim().is_empty() {
+            say("initramfs", format!("gcc warnings for {name}:\n{msg}"));
+        }
+        outs.push(out);
+    }
+    step.done(format!("{} kselftest(s) built", outs.len()));
+    Ok(outs)
+}

@@ -1,0 +1,170 @@
+//! The project's task runner (`cargo xtask <job>`), following the
+//! rust-analyzer xtask pattern: plain Rust, one module per job, commands
+//! run through xshell/std::process, no shell scripts that grow logic.
+
+mod build;
+mod cache;
+mod check_series;
+mod checkpatch;
+mod config;
+mod cpio;
+mod fetch;
+mod flags;
+mod host_deps;
+mod initramfs;
+mod kernel;
+mod pin;
+mod qemu;
+mod tree;
+mod util;
+mod vm_test;
+
+use flags::Args;
+use util::Result;
+
+const HELP: &str = "\
+cargo xtask <command> [options]
+
+Commands:
+  kernel         fetch, patch, configure and build the test kernel (bzImage + headers)
+  initramfs      build the VM's initramfs (static /init, tests, kselftests, busybox)
+  vm-test        kernel + initramfs, boot QEMU, run every test as root and as uid 1000
+  run            boot the same kernel+initramfs with an interactive shell
+  check-series   check that patches/series applies (--fuzz=0) to the debian and vanilla trees
+  checkpatch     run the patched tree's scripts/checkpatch.pl --strict on each patch
+
+Every command has --help. Cache: $PRCTL_NETWORK_CACHE, default
+$XDG_CACHE_HOME/prctl-network or ~/.cache/prctl-network.
+";
+
+const KERNEL_OPTS: &str = "\
+Kernel options:
+  --base auto|vanilla|debian  kernel source (default auto: vanilla, falling back
+                              loudly to debian when vanilla cannot be fetched)
+  --kernel-tarball PATH       use this tarball (env PRCTL_NETWORK_KERNEL_TARBALL);
+                              checked against vanilla.sha256 of patches/BASE
+  --no-verify                 accept a --kernel-tarball with another checksum
+  --kernel-tree DIR           use this source tree as the pristine tree, as-is
+                              (env PRCTL_NETWORK_KERNEL_TREE); it is copied before patching
+  --debug                     add qemu/debug.config (KASAN, lockdep, kmemleak, ...)
+  --jobs N                    make -jN (default: number of CPUs)
+Environment:
+  PRCTL_NETWORK_BZIMAGE=PATH  use a prebuilt kernel: skip `make bzImage` (the tree,
+                              config and headers are still prepared, for the kselftests)
+  PRCTL_NETWORK_CACHE=DIR     cache directory
+";
+
+fn kernel_opts(args: &mut Args) -> Result<kernel::KernelOpts> {
+    let source = fetch::SourceOpts {
+        base: args.parsed("--base")?,
+        tarball: args.value("--kernel-tarball")?.map(Into::into),
+        tree: args.value("--kernel-tree")?.map(Into::into),
+        no_verify: args.flag("--no-verify"),
+    }
+    .with_env();
+    if source.tree.is_some() && source.tarball.is_some() {
+        bail!("--kernel-tree and --kernel-tarball exclude each other");
+    }
+    Ok(kernel::KernelOpts {
+        source,
+        debug: args.flag("--debug"),
+        jobs: args.parsed("--jobs")?.unwrap_or_else(util::default_jobs),
+    })
+}
+
+fn main() {
+    match try_main() {
+        Ok(0) => {}
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn try_main() -> Result<i32> {
+    let mut argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.is_empty() {
+        print!("{HELP}");
+        return Ok(2);
+    }
+    let cmd = argv.remove(0);
+    let mut args = Args::new(argv);
+    let help = args.help();
+    let code = |ok: bool| if ok { 0 } else { 1 };
+    match cmd.as_str() {
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            Ok(0)
+        }
+        "kernel" => {
+            if help {
+                print!("cargo xtask kernel [options]\n\nBuild the patched test kernel: host deps, fetch + verify, pristine tree,\npatched tree (patches/series), config, make bzImage, make headers.\nPrints the bzImage path.\n\n{KERNEL_OPTS}");
+                return Ok(0);
+            }
+            let opts = kernel_opts(&mut args)?;
+            args.finish()?;
+            let _lock = cache::lock()?;
+            let k = kernel::ensure(&opts)?;
+            println!("{}", k.bzimage.display());
+            Ok(0)
+        }
+        "initramfs" => {
+            if help {
+                print!("cargo xtask initramfs [kernel options]\n\nBuild the VM initramfs (the kernel step runs first, a no-op when cached:\nthe kselftests come from the patched tree and its headers).\nPrints the cpio path.\n\n{KERNEL_OPTS}");
+                return Ok(0);
+            }
+            let opts = kernel_opts(&mut args)?;
+            args.finish()?;
+            let _lock = cache::lock()?;
+            let k = kernel::ensure(&opts)?;
+            let i = initramfs::build(&k)?;
+            println!("{}", i.path.display());
+            Ok(0)
+        }
+        "vm-test" => {
+            if help {
+                print!("cargo xtask vm-test [options]\n\nBuild kernel + initramfs, boot QEMU (2 vCPUs, TCG unless KVM really works),\nrun every test program as root and as uid 1000, check the kernel log.\nEnds with `vm-test: N passed, N failed`; exits non-zero on any failure.\n\n  --cases N        PROPTEST_CASES=N in the guest\n  --filter SUBSTR  only Rust tests whose name contains SUBSTR (all tests of a\n                   program whose name contains it); kselftest programs whose\n                   name contains it\n  --timeout SECS   hard timeout for the whole VM run (default 900, x3 with --debug)\n\n{KERNEL_OPTS}");
+                return Ok(0);
+            }
+            let opts = vm_test::VmOpts {
+                kernel: kernel_opts(&mut args)?,
+                cases: args.parsed("--cases")?,
+                filter: args.value("--filter")?,
+                timeout: args.parsed("--timeout")?,
+            };
+            args.finish()?;
+            Ok(code(vm_test::run(&opts)?))
+        }
+        "run" => {
+            if help {
+                print!("cargo xtask run [kernel options]\n\nBoot the test kernel + initramfs with a shell on the serial console\n(kernel command line pn.shell=1). Tests are in /tests, binaries in /usr/bin.\nCtrl-A X quits QEMU.\n\n{KERNEL_OPTS}");
+                return Ok(0);
+            }
+            let opts = kernel_opts(&mut args)?;
+            args.finish()?;
+            vm_test::run_interactive(&opts)?;
+            Ok(0)
+        }
+        "check-series" => {
+            if help {
+                print!("cargo xtask check-series [--strict]\n\nTrial-apply patches/series (patch -p1 --forward --fuzz=0, in order) to the\ndebian tree and the vanilla tree. A tree that cannot be obtained is reported\nas \"not checked\"; the exit status is non-zero only if a check that ran failed,\nor with --strict also when a tree could not be checked.\n");
+                return Ok(0);
+            }
+            let strict = args.flag("--strict");
+            args.finish()?;
+            Ok(code(check_series::run(strict)?))
+        }
+        "checkpatch" => {
+            if help {
+                print!("cargo xtask checkpatch [--base ...|--kernel-tarball ...|--kernel-tree ...]\n\nRun the patched tree's scripts/checkpatch.pl --strict on each patch of\npatches/series (with --codespell when codespell is installed). Exits non-zero\nif checkpatch reports errors or warnings.\n\n{KERNEL_OPTS}");
+                return Ok(0);
+            }
+            let opts = kernel_opts(&mut args)?;
+            args.finish()?;
+            Ok(code(checkpatch::run(&opts.source)?))
+        }
+        other => bail!("unknown command {other:?}\n\n{HELP}"),
+    }
+}

@@ -1,0 +1,277 @@
+//! The series (patches/series) and the patched tree.
+//!
+//! The patched tree is a copy of the pristine tree that is kept between
+//! runs (work/<base-id>/src) so the build dirs that use it can build
+//! incrementally. When the series changes, every file touched by the old
+//! or the new series is restored from the pristine tree (with a fresh
+//! mtime, so make rebuilds what depends on it) and the new series is
+//! applied. Before the real tree is touched, the series is applied to a
+//! scratch copy of just the touched files: a failing patch is reported
+//! with patch's own output (naming the failing hunk) and leaves the real
+//! tree as it was.
+
+use crate::bail;
+use crate::cache;
+use crate::fetch::Pristine;
+use crate::util::{
+    copy_tree, project_root, remove_dir_all_if_exists, say, sha256_bytes, write_atomic, Result,
+    Step,
+};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Clone, Debug)]
+pub struct Patch {
+    pub name: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub patches: Vec<Patch>,
+    pub hash: String,
+}
+
+impl Series {
+    /// Read patches/series (one patch file name per line, `#` comments).
+    pub fn load() -> Result<Series> {
+        Series::load_from(&project_root().join("patches"))
+    }
+
+    pub fn load_from(dir: &Path) -> Result<Series> {
+        let series = dir.join("series");
+        let text = std::fs::read_to_string(&series).map_err(|e| {
+            format!(
+                "{}: {e} (the series file lists the patches to apply, in order)",
+                series.display()
+            )
+        })?;
+        let mut patches = Vec::new();
+        let mut all = Vec::new();
+        for line in text.lines() {
+            let name = line.split('#').next().unwrap_or("").trim();
+            if name.is_empty() {
+                continue;
+            }
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("{} (listed in {}): {e}", path.display(), series.display()))?;
+            all.extend_from_slice(name.as_bytes());
+            all.push(0);
+            all.extend_from_slice(text.as_bytes());
+            all.push(0);
+            patches.push(Patch {
+                name: name.to_string(),
+                text,
+            });
+        }
+        let hash = sha256_bytes(&all)?;
+        Ok(Series { patches, hash })
+    }
+
+    pub fn short(&self) -> &str {
+        &self.hash[..12]
+    }
+
+    /// Every path (relative to the tree root) that the series touches.
+    pub fn touched(&self) -> BTreeSet<String> {
+        self.patches
+            .iter()
+            .flat_map(|p| touched_files(&p.text))
+            .collect()
+    }
+
+    fn save(&self, dir: &Path) -> Result<()> {
+        remove_dir_all_if_exists(dir)?;
+        std::fs::create_dir_all(dir)?;
+        let mut list = String::new();
+        for p in &self.patches {
+            std::fs::write(dir.join(&p.name), &p.text)?;
+            list.push_str(&p.name);
+            list.push('\n');
+        }
+        std::fs::write(dir.join("series"), list)?;
+        Ok(())
+    }
+}
+
+/// Files named by a patch: `diff --git a/X b/Y` headers (format-patch), or
+/// `---`/`+++` headers for plain diffs. -p1: the first component is dropped.
+pub fn touched_files(text: &str) -> BTreeSet<String> {
+    let strip = |p: &str| -> Option<String> {
+        let p = p.split('\t').next()?.trim();
+        if p == "/dev/null" {
+            return None;
+        }
+        p.split_once('/').map(|(_, rest)| rest.to_string())
+    };
+    let mut out = BTreeSet::new();
+    let mut git = false;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("diff --git ") {
+            git = true;
+            if let Some((a, b)) = rest.split_once(" b/") {
+                out.extend(strip(a));
+                out.extend(strip(&format!("b/{b}")));
+            }
+        }
+    }
+    if !git {
+        let mut prev_minus = false;
+        for line in text.lines() {
+            if let Some(p) = line.strip_prefix("--- ") {
+                prev_minus = true;
+                out.extend(strip(p));
+                continue;
+            }
+            if prev_minus {
+                if let Some(p) = line.strip_prefix("+++ ") {
+                    out.extend(strip(p));
+                }
+            }
+            prev_minus = false;
+        }
+    }
+    out
+}
+
+fn patch_cmd(dir: &Path, patch_file: &Path, dry_run: bool) -> Command {
+    let mut c = Command::new("patch");
+    c.args([
+        "-p1",
+        "--forward",
+        "--fuzz=0",
+        "--batch",
+        "--no-backup-if-mismatch",
+    ]);
+    if dry_run {
+        c.arg("--dry-run");
+    }
+    c.arg("-d").arg(dir).arg("-i").arg(patch_file);
+    c
+}
+
+/// Apply the series to a scratch copy of the files it touches, taken from
+/// `base`. Succeeds only if every patch applies with --fuzz=0 in order.
+pub fn trial_apply(base: &Path, series: &Series, scratch: &Path) -> Result<()> {
+    remove_dir_all_if_exists(scratch)?;
+    std::fs::create_dir_all(scratch)?;
+    for f in series.touched() {
+        let src = base.join(&f);
+        if src.is_file() {
+            let dst = scratch.join(&f);
+            std::fs::create_dir_all(dst.parent().unwrap())?;
+            std::fs::copy(&src, &dst)?;
+        }
+    }
+    let pdir = scratch.join(".patches");
+    std::fs::create_dir_all(&pdir)?;
+    for p in &series.patches {
+        let pf = pdir.join(&p.name);
+        std::fs::write(&pf, &p.text)?;
+        let out = patch_cmd(scratch, &pf, false).output()?;
+        if !out.status.success() {
+            bail!(
+                "patch {} does not apply (patch -p1 --forward --fuzz=0):\n{}{}",
+                p.name,
+                indent(&String::from_utf8_lossy(&out.stdout)),
+                indent(&String::from_utf8_lossy(&out.stderr))
+            );
+        }
+    }
+    Ok(())
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("    {l}\n")).collect()
+}
+
+/// Make work/<id>/src equal to pristine + series. Returns its path.
+pub fn patched(pristine: &Pristine, series: &Series) -> Result<PathBuf> {
+    let work = cache::dir().join("work").join(&pristine.id);
+    let src = work.join("src");
+    let state_file = work.join("state");
+    let applied_dir = work.join("applied");
+    let state = std::fs::read_to_string(&state_file).unwrap_or_default();
+    if src.join("Makefile").exists() && state.trim() == format!("clean {}", series.hash) {
+        say(
+            "patch",
+            format!("patched tree up to date (series {})", series.short()),
+        );
+        return Ok(src);
+    }
+    let step = Step::start(
+        "patch",
+        format!(
+            "applying {} patch(es) (series {}) to {}",
+            series.patches.len(),
+            series.short(),
+            src.display()
+        ),
+    );
+    // Dry run first, on a scratch copy: the real tree is not touched if it fails.
+    trial_apply(&pristine.tree, series, &work.join("scratch"))?;
+    let old = if state.trim().starts_with("clean ") && src.join("Makefile").exists() {
+        Series::load_from(&applied_dir).ok()
+    } else {
+        None
+    };
+    std::fs::create_dir_all(&work)?;
+    write_atomic(&state_file, b"dirty\n")?;
+    match &old {
+        Some(old) => {
+            let files: BTreeSet<String> = old.touched().union(&series.touched()).cloned().collect();
+            say(
+                "patch",
+                format!(
+                    "restoring {} file(s) touched by the old or new series from the pristine tree",
+                    files.len()
+                ),
+            );
+            for f in &files {
+                let dst = src.join(f);
+                match std::fs::remove_file(&dst) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => bail!("removing {}: {e}", dst.display()),
+                }
+                let from = pristine.tree.join(f);
+                if from.is_file() {
+                    std::fs::create_dir_all(dst.parent().unwrap())?;
+                    std::fs::copy(&from, &dst)?;
+                }
+            }
+        }
+        None => {
+            say(
+                "patch",
+                format!("copying the pristine tree {}", pristine.tree.display()),
+            );
+            let partial = work.join("src.partial");
+            remove_dir_all_if_exists(&partial)?;
+            remove_dir_all_if_exists(&src)?;
+            copy_tree(&pristine.tree, &partial, &[".git"])?;
+            std::fs::rename(&partial, &src)?;
+        }
+    }
+    let pdir = work.join("scratch/.patches");
+    for p in &series.patches {
+        let out = patch_cmd(&src, &pdir.join(&p.name), false).output()?;
+        if !out.status.success() {
+            // The trial run succeeded, so this should not happen; the tree
+            // stays marked dirty and is recopied next time.
+            bail!(
+                "patch {} failed on the real tree after a clean trial run:\n{}",
+                p.name,
+                indent(&String::from_utf8_lossy(&out.stdout))
+            );
+        }
+        say("patch", format!("applied {}", p.name));
+    }
+    series.save(&applied_dir)?;
+    write_atomic(&state_file, format!("clean {}\n", series.hash).as_bytes())?;
+    let _ = remove_dir_all_if_exists(&work.join("scratch"));
+    step.done(format!("series {} applied", series.short()));
+    Ok(src)
+}
