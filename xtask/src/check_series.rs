@@ -10,7 +10,7 @@ use crate::util::{say, Result};
 
 /// Returns Ok(true) when every check that ran passed (and, with
 /// `strict`, when both ran).
-pub fn run(strict: bool) -> Result<bool> {
+pub fn run(strict: bool, vanilla_tarball: Option<&std::path::Path>) -> Result<bool> {
     let _lock = cache::lock()?;
     host_deps::ensure(&[host_deps::FETCH, host_deps::PATCH])?;
     let pin = Pin::load()?;
@@ -25,17 +25,19 @@ pub fn run(strict: bool) -> Result<bool> {
     );
     let mut ok = true;
     let mut report = Vec::new();
-    for (label, get) in [
-        (
-            "debian",
-            fetch::debian as fn(&Pin) -> Result<fetch::Pristine>,
-        ),
-        (
-            "vanilla",
-            fetch::vanilla as fn(&Pin) -> Result<fetch::Pristine>,
-        ),
-    ] {
-        let tree = match get(&pin) {
+    for label in ["debian", "vanilla"] {
+        let got = match (label, vanilla_tarball) {
+            ("debian", _) => fetch::debian(&pin),
+            (_, Some(t)) => {
+                let opts = fetch::SourceOpts {
+                    tarball: Some(t.to_path_buf()),
+                    ..Default::default()
+                };
+                fetch::pristine(&pin, &opts)
+            }
+            _ => fetch::vanilla(&pin),
+        };
+        let tree = match got {
             Ok(t) => t,
             Err(e) => {
                 say(

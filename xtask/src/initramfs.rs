@@ -20,7 +20,10 @@ use std::process::{Command, Stdio};
 
 pub const TARGET: &str = "x86_64-unknown-linux-gnu";
 const SETUID_BINS: &[&str] = &["pn-suid-probe"];
-const REQUIRED_BINS: &[&str] = &["init", "nonet", "pn-suid-probe"];
+/// Binaries the VM cannot do without (the tests exec pn-suid-probe).
+const REQUIRED_BINS: &[&str] = &["init", "pn-suid-probe"];
+/// Binaries expected in /usr/bin; a missing one is reported, not fatal.
+const EXPECTED_BINS: &[&str] = &["nonet"];
 const TEST_PACKAGES: &[&str] = &["prctl-network", "prctl-network-tests"];
 
 pub struct Initramfs {
@@ -179,6 +182,16 @@ pub fn build(kernel: &Kernel) -> Result<Initramfs> {
     for r in REQUIRED_BINS {
         if !bin_map.contains_key(*r) {
             bail!("binary `{r}` was not built (expected from packages {TEST_PACKAGES:?} / prctl-network-vm-init)");
+        }
+    }
+    for e in EXPECTED_BINS {
+        if !bin_map.contains_key(*e) {
+            say(
+                "initramfs",
+                format!(
+                    "WARNING: binary `{e}` was not built; /usr/bin/{e} will be missing in the VM"
+                ),
+            );
         }
     }
     step.done(format!(

@@ -149,12 +149,18 @@ fn try_main() -> Result<i32> {
         }
         "check-series" => {
             if help {
-                print!("cargo xtask check-series [--strict]\n\nTrial-apply patches/series (patch -p1 --forward --fuzz=0, in order) to the\ndebian tree and the vanilla tree. A tree that cannot be obtained is reported\nas \"not checked\"; the exit status is non-zero only if a check that ran failed,\nor with --strict also when a tree could not be checked.\n");
+                print!("cargo xtask check-series [--strict] [--kernel-tarball PATH]\n\nTrial-apply patches/series (patch -p1 --forward --fuzz=0, in order) to the\ndebian tree and the vanilla tree (fetched, or the verified --kernel-tarball /\nPRCTL_NETWORK_KERNEL_TARBALL). A tree that cannot be obtained is reported\nas \"not checked\"; the exit status is non-zero only if a check that ran failed,\nor with --strict also when a tree could not be checked.\n");
                 return Ok(0);
             }
             let strict = args.flag("--strict");
+            let tarball: Option<std::path::PathBuf> =
+                args.value("--kernel-tarball")?.map(Into::into).or_else(|| {
+                    std::env::var_os("PRCTL_NETWORK_KERNEL_TARBALL")
+                        .filter(|v| !v.is_empty())
+                        .map(Into::into)
+                });
             args.finish()?;
-            Ok(code(check_series::run(strict)?))
+            Ok(code(check_series::run(strict, tarball.as_deref())?))
         }
         "checkpatch" => {
             if help {
