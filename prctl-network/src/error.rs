@@ -138,7 +138,7 @@ impl From<Error> for io::Error {
         match (e.raw_os_error(), &e) {
             (Some(errno), _) => io::Error::from_raw_os_error(errno),
             (None, Error::InvalidFlags { .. }) => io::Error::new(io::ErrorKind::InvalidInput, e),
-            (None, _) => io::Error::new(io::ErrorKind::Other, e),
+            (None, _) => io::Error::other(e),
         }
     }
 }

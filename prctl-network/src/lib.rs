@@ -35,6 +35,14 @@
 //! [`Restriction`] builder can allow it and reports what is covered in
 //! [`Status::threads`].
 //!
+//! # Older kernels: best-effort mode
+//!
+//! [`set_off_best_effort`] (or [`Restriction::best_effort`]) uses
+//! `PR_SET_NETWORK` when the kernel has it and otherwise falls back to a
+//! seccomp filter and Landlock, reporting
+//! [`Enforcement::PartiallyEnforced`] with what is and is not covered.
+//! The `landlock` cargo feature (default) enables the Landlock part.
+//!
 //! # Privileges
 //!
 //! The kernel requires `no_new_privs` or `CAP_SYS_ADMIN`, as for seccomp
@@ -43,14 +51,17 @@
 #![deny(missing_docs)]
 
 mod error;
+mod fallback;
+mod landlock_fallback;
 mod restriction;
+mod seccomp;
 mod state;
 mod status;
 mod support;
 mod threads;
 
 pub use error::Error;
-pub use restriction::{set_off, Restriction};
+pub use restriction::{set_off, set_off_best_effort, Restriction};
 pub use state::NetworkState;
 pub use status::{Enforcement, Fallback, Status};
 pub use support::{get, is_supported, probe, Support, UnknownReason};

@@ -3,7 +3,7 @@
 use prctl_network_sys::prctl_set_network;
 
 use crate::support::{probe, Support, UnknownReason};
-use crate::{thread_count, Enforcement, Error, NetworkState, Status, ThreadScope};
+use crate::{fallback, thread_count, Enforcement, Error, NetworkState, Status, ThreadScope};
 
 /// Turns the calling thread's network off: sets `no_new_privs`, then
 /// `PR_SET_NETWORK(PR_NETWORK_OFF)`. Same as `Restriction::new().restrict()`.
@@ -30,6 +30,29 @@ use crate::{thread_count, Enforcement, Error, NetworkState, Status, ThreadScope}
 /// ```
 pub fn set_off() -> Result<Status, Error> {
     Restriction::new().restrict()
+}
+
+/// Like [`set_off`], but on a kernel without `PR_SET_NETWORK` falls back
+/// to seccomp and Landlock instead of failing. Same as
+/// `Restriction::new().best_effort(true).restrict()`.
+///
+/// Check [`Status::enforcement`]: the fallback is never full, and may be
+/// [`Enforcement::NotEnforced`]. See [`Restriction::best_effort`].
+///
+/// ```no_run
+/// use prctl_network::Enforcement;
+///
+/// let status = prctl_network::set_off_best_effort()?;
+/// match &status.enforcement {
+///     Enforcement::FullyEnforced => {}
+///     Enforcement::PartiallyEnforced(fallback) => eprintln!("warning: {fallback}"),
+///     Enforcement::NotEnforced => panic!("no network restriction possible"),
+///     _ => unreachable!(),
+/// }
+/// # Ok::<(), prctl_network::Error>(())
+/// ```
+pub fn set_off_best_effort() -> Result<Status, Error> {
+    Restriction::new().best_effort(true).restrict()
 }
 
 /// Builder for turning the network off, with options.
@@ -81,6 +104,7 @@ pub fn set_off() -> Result<Status, Error> {
 pub struct Restriction {
     no_new_privs: bool,
     require_single_thread: bool,
+    best_effort: bool,
 }
 
 impl Default for Restriction {
@@ -90,7 +114,8 @@ impl Default for Restriction {
 }
 
 impl Restriction {
-    /// The defaults: set `no_new_privs`, require a single thread.
+    /// The defaults: set `no_new_privs`, require a single thread, strict
+    /// (not best-effort).
     ///
     /// ```
     /// let r = prctl_network::Restriction::new();
@@ -100,6 +125,7 @@ impl Restriction {
         Restriction {
             no_new_privs: true,
             require_single_thread: true,
+            best_effort: false,
         }
     }
 
@@ -129,11 +155,46 @@ impl Restriction {
         self
     }
 
+    /// Whether to fall back to weaker mechanisms when the kernel lacks
+    /// `PR_SET_NETWORK` (default `false`: fail with
+    /// [`Error::Unsupported`]).
+    ///
+    /// When the kernel has it, best-effort mode uses it exactly like strict
+    /// mode ([`Enforcement::FullyEnforced`]). Otherwise it installs:
+    ///
+    /// * a seccomp filter making `socket()` / `socketpair()` fail with
+    ///   `EPERM` for every family but `AF_UNIX`, and `io_uring_setup()`
+    ///   fail with `EPERM` (io_uring can create sockets on its own); a
+    ///   system call of a foreign ABI (i386 on x86_64, arm32 on arm64) kills
+    ///   the process, since the filter cannot recognise socket calls there;
+    /// * a Landlock ruleset denying TCP `bind()`/`connect()` (Landlock ABI
+    ///   ≥ 4, Linux 6.7) and scoping abstract `AF_UNIX` sockets (ABI ≥ 6,
+    ///   Linux 6.12), when the running kernel has them;
+    ///
+    /// and reports [`Enforcement::PartiallyEnforced`] with what is in place
+    /// (or [`Enforcement::NotEnforced`] if nothing could be). This is never
+    /// reported as full: seccomp cannot see the addresses used with
+    /// sockets inherited from before, so e.g. `sendto()` on an inherited
+    /// UDP socket still reaches the network.
+    ///
+    /// ```no_run
+    /// let status = prctl_network::Restriction::new().best_effort(true).restrict()?;
+    /// if !status.is_complete() {
+    ///     eprintln!("warning: {status}");
+    /// }
+    /// # Ok::<(), prctl_network::Error>(())
+    /// ```
+    pub fn best_effort(mut self, best_effort: bool) -> Self {
+        self.best_effort = best_effort;
+        self
+    }
+
     /// Applies the restriction to the calling thread.
     ///
     /// # Errors
     ///
-    /// [`Error::Unsupported`] (kernel lacks the series),
+    /// [`Error::Unsupported`] (kernel lacks the series; not in best-effort
+    /// mode),
     /// [`Error::MultiThreaded`], [`Error::NoNewPrivsRequired`] (with
     /// `no_new_privs(false)` and no `CAP_SYS_ADMIN`), [`Error::Os`] (e.g.
     /// `ENOMEM`). The first two leave the process unchanged.
@@ -146,6 +207,10 @@ impl Restriction {
     pub fn restrict(&self) -> Result<Status, Error> {
         let current = match probe() {
             Support::Available { state } => state,
+            Support::Missing
+            | Support::Unknown {
+                error: UnknownReason::Errno(_),
+            } if self.best_effort => return self.restrict_fallback(),
             Support::Missing => return Err(Error::Unsupported),
             Support::Unknown {
                 error: UnknownReason::Errno(errno),
@@ -167,6 +232,20 @@ impl Restriction {
         }
         Ok(Status {
             enforcement: Enforcement::FullyEnforced,
+            threads: scope_after(before),
+            no_new_privs: no_new_privs_is_set(),
+        })
+    }
+
+    /// Best-effort mode on a kernel without `PR_SET_NETWORK`.
+    fn restrict_fallback(&self) -> Result<Status, Error> {
+        let before = self.check_threads()?;
+        if self.no_new_privs {
+            set_no_new_privs()?;
+        }
+        let enforcement = fallback::apply()?;
+        Ok(Status {
+            enforcement,
             threads: scope_after(before),
             no_new_privs: no_new_privs_is_set(),
         })

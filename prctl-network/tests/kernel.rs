@@ -7,7 +7,9 @@
 mod common;
 
 use common::{errno, has_cap_sys_admin, in_child, no_new_privs, socket, unix_socketpair_works};
-use prctl_network::{get, set_off, Enforcement, Error, NetworkState, Restriction, ThreadScope};
+use prctl_network::{
+    get, set_off, set_off_best_effort, Enforcement, Error, NetworkState, Restriction, ThreadScope,
+};
 use prctl_network_sys::{prctl_set_network, PR_NETWORK_OFF, PR_NETWORK_ON};
 
 fn close(fd: i32) {
@@ -220,5 +222,19 @@ fn existing_threads_refused_by_default_and_reported_when_allowed() {
         // The thread that already existed is not covered.
         tx.send(()).unwrap();
         assert_eq!(other.join().unwrap(), (Ok(NetworkState::ON), Ok(())));
+    });
+}
+
+#[test]
+#[ignore = "needs the prctl-network kernel: run by `cargo xtask vm-test`"]
+fn best_effort_takes_the_prctl_path() {
+    in_child(|| {
+        let status = set_off_best_effort().expect("best effort");
+        assert_eq!(status.enforcement, Enforcement::FullyEnforced);
+        assert!(status.is_complete());
+        assert_eq!(get(), Ok(NetworkState::OFF));
+        // No fallback was installed.
+        assert_eq!(common::seccomp_mode(), 0);
+        assert_eq!(socket(libc::AF_INET, libc::SOCK_DGRAM), Err(libc::EPERM));
     });
 }

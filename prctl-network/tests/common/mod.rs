@@ -131,3 +131,59 @@ pub fn park_thread() -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()
     });
     (tx, h)
 }
+
+/// The running kernel's Landlock ABI version, asked directly (0: none).
+pub fn landlock_abi() -> i32 {
+    const LANDLOCK_CREATE_RULESET_VERSION: libc::c_ulong = 1;
+    // SAFETY: a NULL attr with size 0 and the VERSION flag only queries.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    if r < 0 {
+        0
+    } else {
+        r as i32
+    }
+}
+
+/// The `Seccomp:` mode of /proc/self/status (0 none, 2 filter).
+pub fn seccomp_mode() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Seccomp:"))
+        .expect("Seccomp line")
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// connect() a socket to 127.0.0.1:port; Ok or Err(errno).
+pub fn connect_inet(fd: i32, port: u16) -> Result<(), i32> {
+    let addr = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
+        },
+        sin_zero: [0; 8],
+    };
+    // SAFETY: addr is a valid sockaddr_in of the given length.
+    let r = unsafe {
+        libc::connect(
+            fd,
+            (&addr as *const libc::sockaddr_in).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(errno())
+    }
+}

@@ -1,0 +1,233 @@
+//! The best-effort fallback's seccomp filter: a hand-written classic BPF
+//! program of a dozen instructions.
+//!
+//! ```text
+//!     ld  [arch]               ; seccomp_data.arch
+//!     jeq #AUDIT_ARCH_<target>, 1, 0
+//!     ret #KILL_PROCESS        ; foreign ABI (i386 on x86_64, arm32 on arm64)
+//!     ld  [nr]
+//!     and #~__X32_SYSCALL_BIT  ; x86_64 only: x32 shares these numbers
+//!     jeq #SYS_socket, check
+//!     jeq #SYS_socketpair, check
+//!     jeq #SYS_io_uring_setup, deny, allow
+//! check:
+//!     ld  [args[0] low word]   ; the family, an int for the kernel
+//!     jeq #AF_UNIX, allow, deny
+//! allow:
+//!     ret #ALLOW
+//! deny:
+//!     ret #ERRNO(EPERM)
+//! ```
+//!
+//! A foreign system call ABI is killed rather than allowed because its
+//! numbers differ (i386 even multiplexes sockets through `socketcall()`),
+//! so the filter could not recognise socket creation there.
+//! `io_uring_setup()` is denied because io_uring can create and connect
+//! sockets (`IORING_OP_SOCKET`) without the system calls seccomp sees.
+
+#![cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code, unused_imports)
+)]
+
+use libc::{sock_filter, sock_fprog};
+
+use crate::restriction::last_errno;
+use crate::Error;
+
+#[cfg(target_arch = "x86_64")]
+const AUDIT_ARCH: u32 = 0xc000_003e; // AUDIT_ARCH_X86_64
+#[cfg(target_arch = "aarch64")]
+const AUDIT_ARCH: u32 = 0xc000_00b7; // AUDIT_ARCH_AARCH64
+
+// Classic BPF opcodes (linux/bpf_common.h): class | size/op | mode/src.
+const BPF_LD: u16 = 0x00;
+const BPF_ALU: u16 = 0x04;
+const BPF_JMP: u16 = 0x05;
+const BPF_RET: u16 = 0x06;
+const BPF_W: u16 = 0x00;
+const BPF_ABS: u16 = 0x20;
+const BPF_AND: u16 = 0x50;
+const BPF_JEQ: u16 = 0x10;
+const BPF_K: u16 = 0x00;
+const BPF_LD_W_ABS: u16 = BPF_LD | BPF_W | BPF_ABS;
+const BPF_JMP_JEQ_K: u16 = BPF_JMP | BPF_JEQ | BPF_K;
+const BPF_ALU_AND_K: u16 = BPF_ALU | BPF_AND | BPF_K;
+const BPF_RET_K: u16 = BPF_RET | BPF_K;
+
+// offsetof(struct seccomp_data, ...)
+const OFF_NR: u32 = 0;
+const OFF_ARCH: u32 = 4;
+#[cfg(target_endian = "little")]
+const OFF_ARG0_LOW: u32 = 16;
+#[cfg(target_endian = "big")]
+const OFF_ARG0_LOW: u32 = 20;
+
+const fn stmt(code: u16, k: u32) -> sock_filter {
+    sock_filter {
+        code,
+        jt: 0,
+        jf: 0,
+        k,
+    }
+}
+
+const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> sock_filter {
+    sock_filter { code, jt, jf, k }
+}
+
+/// The filter program for the target architecture.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) fn program() -> Vec<sock_filter> {
+    let sys_socket = libc::SYS_socket as u32;
+    let sys_socketpair = libc::SYS_socketpair as u32;
+    let sys_io_uring_setup = libc::SYS_io_uring_setup as u32;
+    let mut p = vec![
+        stmt(BPF_LD_W_ABS, OFF_ARCH),
+        jump(BPF_JMP_JEQ_K, AUDIT_ARCH, 1, 0),
+        stmt(BPF_RET_K, libc::SECCOMP_RET_KILL_PROCESS),
+        stmt(BPF_LD_W_ABS, OFF_NR),
+    ];
+    if cfg!(target_arch = "x86_64") {
+        // x32 system calls come with arch X86_64 and nr | __X32_SYSCALL_BIT;
+        // socket, socketpair and io_uring_setup share the 64-bit numbers.
+        p.push(stmt(BPF_ALU_AND_K, !0x4000_0000));
+    }
+    p.extend([
+        jump(BPF_JMP_JEQ_K, sys_socket, 2, 0),         // -> check
+        jump(BPF_JMP_JEQ_K, sys_socketpair, 1, 0),     // -> check
+        jump(BPF_JMP_JEQ_K, sys_io_uring_setup, 3, 2), // -> deny / allow
+        // check:
+        stmt(BPF_LD_W_ABS, OFF_ARG0_LOW),
+        jump(BPF_JMP_JEQ_K, libc::AF_UNIX as u32, 0, 1), // -> allow / deny
+        // allow:
+        stmt(BPF_RET_K, libc::SECCOMP_RET_ALLOW),
+        // deny:
+        stmt(
+            BPF_RET_K,
+            libc::SECCOMP_RET_ERRNO | (libc::EPERM as u32 & libc::SECCOMP_RET_DATA),
+        ),
+    ]);
+    p
+}
+
+/// Installs the filter on the calling thread. Needs `no_new_privs` or
+/// `CAP_SYS_ADMIN` ([`Error::NoNewPrivsRequired`] otherwise). Returns
+/// `Ok(false)` when the kernel has no seccomp filter support (`EINVAL`) or
+/// the architecture has no filter.
+pub(crate) fn install() -> Result<bool, Error> {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    {
+        let mut filter = program();
+        let prog = sock_fprog {
+            len: filter.len() as libc::c_ushort,
+            filter: filter.as_mut_ptr(),
+        };
+        // SAFETY: prog points to a valid filter array that outlives the call
+        // (the kernel copies it).
+        let r = unsafe {
+            libc::prctl(
+                libc::PR_SET_SECCOMP,
+                libc::SECCOMP_MODE_FILTER as libc::c_ulong,
+                &prog as *const sock_fprog,
+                0 as libc::c_ulong,
+                0 as libc::c_ulong,
+            )
+        };
+        if r == 0 {
+            return Ok(true);
+        }
+        match last_errno() {
+            libc::EINVAL => Ok(false),
+            libc::EACCES => Err(Error::NoNewPrivsRequired),
+            errno => Err(Error::Os {
+                operation: "prctl(PR_SET_SECCOMP)",
+                errno,
+            }),
+        }
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        Ok(false)
+    }
+}
+
+#[cfg(all(test, any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod tests {
+    use super::*;
+
+    /// Every jump lands inside the program, and every path ends in a
+    /// return: the kernel would reject the filter otherwise, but this
+    /// catches an off-by-one in the offsets before that.
+    #[test]
+    fn jumps_stay_in_program_and_end_in_ret() {
+        let p = program();
+        for (i, ins) in p.iter().enumerate() {
+            if ins.code == BPF_JMP_JEQ_K {
+                for off in [ins.jt, ins.jf] {
+                    let target = i + 1 + off as usize;
+                    assert!(target < p.len(), "jump at {i} leaves the program");
+                }
+            }
+        }
+        assert_eq!(p.last().unwrap().code, BPF_RET_K);
+    }
+
+    /// Runs the classic BPF program on a seccomp_data, as the kernel does.
+    fn run(p: &[sock_filter], nr: u32, arch: u32, arg0: u64) -> u32 {
+        let mut data = [0u8; 64];
+        data[0..4].copy_from_slice(&nr.to_ne_bytes());
+        data[4..8].copy_from_slice(&arch.to_ne_bytes());
+        data[16..24].copy_from_slice(&arg0.to_ne_bytes());
+        let (mut a, mut pc) = (0u32, 0usize);
+        loop {
+            let ins = p[pc];
+            pc += 1;
+            match ins.code {
+                BPF_LD_W_ABS => {
+                    let o = ins.k as usize;
+                    a = u32::from_ne_bytes(data[o..o + 4].try_into().unwrap());
+                }
+                BPF_ALU_AND_K => a &= ins.k,
+                BPF_JMP_JEQ_K => pc += if a == ins.k { ins.jt } else { ins.jf } as usize,
+                BPF_RET_K => return ins.k,
+                c => panic!("unexpected opcode {c:#x}"),
+            }
+        }
+    }
+
+    #[test]
+    fn filter_decisions() {
+        let p = program();
+        let deny = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
+        let allow = libc::SECCOMP_RET_ALLOW;
+        let s = libc::SYS_socket as u32;
+        let sp = libc::SYS_socketpair as u32;
+        let af_unix = libc::AF_UNIX as u64;
+        let af_inet = libc::AF_INET as u64;
+        assert_eq!(run(&p, s, AUDIT_ARCH, af_unix), allow);
+        assert_eq!(run(&p, s, AUDIT_ARCH, af_inet), deny);
+        assert_eq!(run(&p, s, AUDIT_ARCH, libc::AF_INET6 as u64), deny);
+        assert_eq!(run(&p, sp, AUDIT_ARCH, af_unix), allow);
+        assert_eq!(run(&p, sp, AUDIT_ARCH, af_inet), deny);
+        // The kernel reads the family as an int: high bits are ignored.
+        assert_eq!(run(&p, s, AUDIT_ARCH, (1 << 32) | af_unix), allow);
+        assert_eq!(run(&p, s, AUDIT_ARCH, (1 << 32) | af_inet), deny);
+        assert_eq!(
+            run(&p, libc::SYS_io_uring_setup as u32, AUDIT_ARCH, 0),
+            deny
+        );
+        assert_eq!(run(&p, libc::SYS_connect as u32, AUDIT_ARCH, 3), allow);
+        assert_eq!(run(&p, libc::SYS_read as u32, AUDIT_ARCH, af_inet), allow);
+        // Foreign ABI: killed.
+        assert_eq!(
+            run(&p, s, 0x4000_0003, af_unix),
+            libc::SECCOMP_RET_KILL_PROCESS
+        );
+        if cfg!(target_arch = "x86_64") {
+            // x32 socket(AF_INET) is denied too.
+            assert_eq!(run(&p, 0x4000_0000 | s, AUDIT_ARCH, af_inet), deny);
+            assert_eq!(run(&p, 0x4000_0000 | s, AUDIT_ARCH, af_unix), allow);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Best-effort mode on a kernel *without* the prctl-network series (the
+//! development host): seccomp + Landlock fallback. On a kernel with the
+//! series these checks do not apply (best-effort takes the prctl path,
+//! tested in tests/kernel.rs). Each test forks.
+
+mod common;
+
+use common::{
+    connect_inet, errno, in_child, kernel_has_series, landlock_abi, no_new_privs, park_thread,
+    seccomp_mode, socket, unix_socketpair_works,
+};
+use prctl_network::{set_off_best_effort, Enforcement, Error, Restriction, ThreadScope};
+
+fn without_series() -> bool {
+    if kernel_has_series() {
+        eprintln!("kernel has PR_SET_NETWORK: best-effort takes the prctl path (tests/kernel.rs)");
+        return false;
+    }
+    true
+}
+
+#[test]
+fn fallback_denies_inet_sockets_keeps_unix_and_reports_partial() {
+    if !without_series() {
+        return;
+    }
+    in_child(|| {
+        let abi = landlock_abi();
+        // An inherited TCP socket, created before the restriction.
+        let tcp = socket(libc::AF_INET, libc::SOCK_STREAM).expect("AF_INET before");
+        assert_eq!(seccomp_mode(), 0);
+
+        let status = set_off_best_effort().expect("best-effort restriction");
+        let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
+            panic!("expected PartiallyEnforced, got {status:?}");
+        };
+        assert!(fb.seccomp_socket_filter, "{fb:?}");
+        let ll = cfg!(feature = "landlock");
+        assert_eq!(fb.landlock_abi, if ll { abi } else { 0 });
+        assert_eq!(fb.landlock_tcp, ll && abi >= 4, "{fb:?}");
+        assert_eq!(fb.landlock_abstract_unix, ll && abi >= 6, "{fb:?}");
+        assert_eq!(status.threads, ThreadScope::WholeProcess);
+        assert!(status.no_new_privs && no_new_privs());
+        assert!(!status.is_complete());
+        assert!(
+            status.to_string().contains("partially enforced"),
+            "{status}"
+        );
+        assert!(status.to_string().contains("NOT enforced"), "{status}");
+        assert_eq!(seccomp_mode(), 2);
+
+        for (family, ty) in [
+            (libc::AF_INET, libc::SOCK_STREAM),
+            (libc::AF_INET, libc::SOCK_DGRAM),
+            (libc::AF_INET6, libc::SOCK_STREAM),
+            (libc::AF_NETLINK, libc::SOCK_RAW),
+        ] {
+            assert_eq!(socket(family, ty), Err(libc::EPERM), "family {family}");
+        }
+        // The kernel reads the family as an int; the filter must agree.
+        // SAFETY: plain integers.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_socket,
+                (1u64 << 32) | libc::AF_INET as u64,
+                libc::SOCK_DGRAM,
+                0,
+            )
+        };
+        assert_eq!((r, errno()), (-1, libc::EPERM));
+
+        let fd = socket(libc::AF_UNIX, libc::SOCK_STREAM).expect("AF_UNIX socket");
+        // SAFETY: fd was just created.
+        unsafe { libc::close(fd) };
+        unix_socketpair_works().expect("socketpair(AF_UNIX)");
+
+        // io_uring could create sockets behind seccomp's back.
+        // SAFETY: a NULL params pointer; the call is denied before use.
+        let r = unsafe { libc::syscall(libc::SYS_io_uring_setup, 1, std::ptr::null_mut::<u8>()) };
+        assert_eq!((r, errno()), (-1, libc::EPERM));
+
+        // Landlock (ABI >= 4) also covers TCP connect on inherited sockets.
+        if fb.landlock_tcp {
+            assert_eq!(connect_inet(tcp, 9), Err(libc::EACCES));
+        }
+        // SAFETY: owned fd.
+        unsafe { libc::close(tcp) };
+    });
+}
+
+#[test]
+fn strict_mode_reports_unsupported_and_changes_nothing() {
+    if !without_series() {
+        return;
+    }
+    in_child(|| {
+        let nnp = no_new_privs();
+        assert_eq!(
+            Restriction::new().best_effort(false).restrict(),
+            Err(Error::Unsupported)
+        );
+        assert_eq!(no_new_privs(), nnp);
+        assert_eq!(seccomp_mode(), 0);
+        let fd = socket(libc::AF_INET, libc::SOCK_DGRAM).expect("AF_INET still works");
+        // SAFETY: owned fd.
+        unsafe { libc::close(fd) };
+    });
+}
+
+#[test]
+fn best_effort_refuses_other_threads_before_changing_anything() {
+    if !without_series() {
+        return;
+    }
+    in_child(|| {
+        let nnp = no_new_privs();
+        let (tx, h) = park_thread();
+        assert_eq!(
+            set_off_best_effort(),
+            Err(Error::MultiThreaded { threads: 2 })
+        );
+        assert_eq!(no_new_privs(), nnp);
+        assert_eq!(seccomp_mode(), 0);
+
+        // Allowed: applied to this thread only, and reported.
+        let status = Restriction::new()
+            .best_effort(true)
+            .require_single_thread(false)
+            .restrict()
+            .expect("restrict with threads allowed");
+        assert_eq!(
+            status.threads,
+            ThreadScope::ThisThreadOnly { other_threads: 1 }
+        );
+        assert!(status.to_string().contains("1 other thread"), "{status}");
+        assert_eq!(socket(libc::AF_INET, libc::SOCK_DGRAM), Err(libc::EPERM));
+        drop(tx);
+        h.join().unwrap();
+    });
+}
