@@ -152,7 +152,7 @@ impl fmt::Display for Fallback {
         }
         write!(
             f,
-            "enforced: {}; NOT enforced: {}",
+            "in force: {}; NOT enforced: {}",
             if on.is_empty() {
                 "nothing".to_string()
             } else {

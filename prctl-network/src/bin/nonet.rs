@@ -1,0 +1,267 @@
+//! `nonet`: run a command without the ability to open new network channels.
+//!
+//! See `nonet --help`. Exit status: 125 when nonet itself fails (usage,
+//! kernel support, restriction), 126 when the command cannot be executed,
+//! 127 when it is not found, as env(1) and nice(1) do; otherwise the
+//! command's own status (nonet execs it).
+
+use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, ExitCode};
+
+use prctl_network::{Enforcement, Error, Restriction, Support, ThreadScope};
+
+const EXIT_FAILURE_NONET: u8 = 125;
+const EXIT_CANNOT_EXECUTE: u8 = 126;
+const EXIT_NOT_FOUND: u8 = 127;
+
+const HELP: &str = "\
+NAME
+    nonet - run a program without access to the network
+
+SYNOPSIS
+    nonet [--best-effort] [--allow-setuid] [--] COMMAND [ARGUMENT...]
+    nonet --status
+    nonet --help | --version
+
+DESCRIPTION
+    nonet irrevocably turns off the ability to open new network channels
+    (prctl PR_SET_NETWORK, PR_NETWORK_OFF) and then executes COMMAND,
+    which inherits the restriction, as do all of its threads and
+    children. A restricted process can only create AF_UNIX sockets, and
+    cannot bind, connect or send to a non-AF_UNIX address or an abstract
+    AF_UNIX name, even on sockets it inherited. Connected sockets it
+    inherited, and filesystem AF_UNIX sockets, keep working.
+
+    no_new_privs is set first, as the kernel requires it (or
+    CAP_SYS_ADMIN): setuid and file-capability programs run by COMMAND
+    do not gain privileges.
+
+    The kernel must carry the prctl-network series with the
+    prctl_network LSM enabled (CONFIG_LSM or lsm= on the kernel command
+    line); otherwise nonet fails, unless --best-effort is given.
+
+OPTIONS
+    --best-effort
+        On a kernel without PR_SET_NETWORK, fall back to a seccomp filter
+        (no new non-AF_UNIX sockets, no io_uring) and Landlock (no TCP
+        bind/connect, no connecting to outside abstract AF_UNIX sockets,
+        where the kernel's Landlock supports them), print a warning
+        saying what is not enforced, and run COMMAND. This is weaker than
+        PR_SET_NETWORK: for example sendto() on an inherited UDP socket
+        still works. Fails if nothing at all can be enforced. 32-bit
+        (i386, arm32) programs are killed under the fallback.
+
+    --allow-setuid
+        Do not set no_new_privs. Needs CAP_SYS_ADMIN; setuid programs run
+        by COMMAND keep working (and stay without network).
+
+    --status
+        Print whether nonet itself (and thus the shell or program that
+        started it) runs with the network off: \"network: on\" or
+        \"network: off\". The kernel does not expose this for other
+        processes.
+
+    -h, --help
+        Print this help and exit.
+
+    -V, --version
+        Print the version and exit.
+
+EXIT STATUS
+    125  nonet itself failed: bad usage, the kernel lacks PR_SET_NETWORK
+         (without --best-effort), or the restriction could not be applied
+    126  COMMAND was found but could not be executed
+    127  COMMAND was not found
+    Otherwise the exit status of COMMAND, which nonet replaces.
+    For --status: 0, or 125 if the state cannot be read.
+
+EXAMPLES
+    Build without network access:
+        nonet make
+
+    Check that a shell inherited the restriction:
+        nonet sh -c 'nonet --status'
+
+    Use seccomp and Landlock where the kernel lacks PR_SET_NETWORK:
+        nonet --best-effort ./untrusted-tool
+
+SEE ALSO
+    prctl(2), seccomp(2), landlock(7), setpriv(1), unshare(1)
+";
+
+#[derive(Debug)]
+struct Options {
+    best_effort: bool,
+    allow_setuid: bool,
+    command: Vec<OsString>,
+}
+
+#[derive(Debug)]
+enum Mode {
+    Run(Options),
+    Status,
+    Help,
+    Version,
+}
+
+fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Mode, String> {
+    let mut opts = Options {
+        best_effort: false,
+        allow_setuid: false,
+        command: Vec::new(),
+    };
+    let mut status = false;
+    let mut args = args.into_iter();
+    for arg in args.by_ref() {
+        match arg.to_str() {
+            Some("--") => break,
+            Some("-h" | "--help") => return Ok(Mode::Help),
+            Some("-V" | "--version") => return Ok(Mode::Version),
+            Some("--best-effort") => opts.best_effort = true,
+            Some("--allow-setuid") => opts.allow_setuid = true,
+            Some("--status") => status = true,
+            Some(s) if s.starts_with('-') && s.len() > 1 => {
+                return Err(format!("unrecognized option '{s}'"))
+            }
+            _ => {
+                opts.command.push(arg);
+                break;
+            }
+        }
+    }
+    opts.command.extend(args);
+    if status {
+        if !opts.command.is_empty() || opts.best_effort || opts.allow_setuid {
+            return Err(
+                "--status takes no other option and no argument: the kernel does not expose \
+                 another process's restriction"
+                    .into(),
+            );
+        }
+        return Ok(Mode::Status);
+    }
+    if opts.command.is_empty() {
+        return Err("no command given".into());
+    }
+    Ok(Mode::Run(opts))
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("nonet: {msg}");
+    ExitCode::from(EXIT_FAILURE_NONET)
+}
+
+fn status() -> ExitCode {
+    match prctl_network::probe() {
+        Support::Available { state } => {
+            println!("network: {}", if state.is_off() { "off" } else { "on" });
+            ExitCode::SUCCESS
+        }
+        Support::Missing => fail(Error::Unsupported),
+        other => fail(format!("cannot read the network restriction: {other:?}")),
+    }
+}
+
+fn run(opts: Options) -> ExitCode {
+    let restriction = Restriction::new()
+        .best_effort(opts.best_effort)
+        .no_new_privs(!opts.allow_setuid);
+    let status = match restriction.restrict() {
+        Ok(status) => status,
+        Err(e @ Error::Unsupported) => {
+            return fail(format!(
+                "{e}; use --best-effort to fall back to seccomp and Landlock"
+            ))
+        }
+        Err(e) => return fail(format!("cannot turn the network off: {e}")),
+    };
+    match &status.enforcement {
+        Enforcement::FullyEnforced => {}
+        Enforcement::NotEnforced => {
+            return fail(
+                "kernel lacks PR_SET_NETWORK, and neither seccomp nor Landlock is \
+                 available: refusing to run the command with network access",
+            )
+        }
+        _ => eprintln!("nonet: warning: PR_SET_NETWORK unavailable; {status}"),
+    }
+    if status.threads != ThreadScope::WholeProcess {
+        eprintln!("nonet: warning: {status}");
+    }
+
+    let mut command = opts.command.into_iter();
+    let program = command.next().expect("parse() ensures a command");
+    let err = Command::new(&program).args(command).exec();
+    eprintln!(
+        "nonet: cannot execute '{}': {err}",
+        program.to_string_lossy()
+    );
+    ExitCode::from(if err.kind() == std::io::ErrorKind::NotFound {
+        EXIT_NOT_FOUND
+    } else {
+        EXIT_CANNOT_EXECUTE
+    })
+}
+
+fn main() -> ExitCode {
+    match parse(std::env::args_os().skip(1)) {
+        Ok(Mode::Help) => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        Ok(Mode::Version) => {
+            println!("nonet (prctl-network) {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Ok(Mode::Status) => status(),
+        Ok(Mode::Run(opts)) => run(opts),
+        Err(msg) => {
+            eprintln!("nonet: {msg}\nTry 'nonet --help' for more information.");
+            ExitCode::from(EXIT_FAILURE_NONET)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Mode, String> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    fn run_opts(args: &[&str]) -> Options {
+        match p(args) {
+            Ok(Mode::Run(o)) => o,
+            Ok(_) => panic!("{args:?}: not a run"),
+            Err(e) => panic!("{args:?}: {e}"),
+        }
+    }
+
+    #[test]
+    fn options_stop_at_the_command() {
+        let o = run_opts(&["--best-effort", "ls", "--best-effort", "-l"]);
+        assert!(o.best_effort && !o.allow_setuid);
+        assert_eq!(o.command, ["ls", "--best-effort", "-l"]);
+        let o = run_opts(&["--", "--weird-name", "x"]);
+        assert!(!o.best_effort);
+        assert_eq!(o.command, ["--weird-name", "x"]);
+        let o = run_opts(&["--allow-setuid", "-"]);
+        assert!(o.allow_setuid);
+        assert_eq!(o.command, ["-"]);
+    }
+
+    #[test]
+    fn modes_and_errors() {
+        assert!(matches!(p(&["--help", "x"]), Ok(Mode::Help)));
+        assert!(matches!(p(&["-V"]), Ok(Mode::Version)));
+        assert!(matches!(p(&["--status"]), Ok(Mode::Status)));
+        assert!(p(&["--status", "1234"])
+            .unwrap_err()
+            .contains("does not expose"));
+        assert!(p(&[]).unwrap_err().contains("no command"));
+        assert!(p(&["--best-effort"]).unwrap_err().contains("no command"));
+        assert!(p(&["--bogus", "ls"]).unwrap_err().contains("'--bogus'"));
+    }
+}
