@@ -134,3 +134,30 @@ impl<W: Write> Cpio<W> {
         Ok(self.out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newc_layout() {
+        let mut a = Cpio::new(Vec::new());
+        a.file("usr/bin/p", 0o4755, 0, 0, b"abc").unwrap();
+        let out = a.finish().unwrap();
+        let s = String::from_utf8_lossy(&out);
+        // parents first, then the file, then the trailer; all 4-aligned
+        let first = &s[..110];
+        assert!(first.starts_with("070701"));
+        assert_eq!(&first[14..22], format!("{:08x}", S_IFDIR | 0o755));
+        assert!(s.contains("usr/bin\0"));
+        let f = s
+            .find("070701")
+            .and_then(|_| s.match_indices("070701").nth(2))
+            .unwrap()
+            .0;
+        assert_eq!(f % 4, 0);
+        assert_eq!(&s[f + 14..f + 22], format!("{:08x}", S_IFREG | 0o4755));
+        assert!(s.contains("TRAILER!!!\0"));
+        assert_eq!(out.len() % 512, 0);
+    }
+}

@@ -52,7 +52,8 @@ fn cargo(sub: &str) -> Command {
             TARGET,
             "--message-format=json-render-diagnostics",
         ])
-        .stdout(Stdio::piped());
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit()); // compiler errors and progress stay visible
     c
 }
 
@@ -377,4 +378,22 @@ fn build_kselftests(kernel: &Kernel) -> Result<Vec<PathBuf>> {
     }
     step.done(format!("{} kselftest(s) built", outs.len()));
     Ok(outs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_messages() {
+        let line = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/tests#prctl-network-tests@0.1.0","manifest_path":"/w/tests/Cargo.toml","target":{"kind":["test"],"crate_types":["bin"],"name":"model","src_path":"/w/tests/tests/model.rs","edition":"2021","doc":false,"doctest":false,"test":true},"profile":{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":true},"features":[],"filenames":["/t/model-0123456789abcdef"],"executable":"/t/model-0123456789abcdef","fresh":true}"#;
+        let bin = r#"{"reason":"compiler-artifact","target":{"kind":["bin"],"name":"pn-suid-probe"},"profile":{"test":false},"executable":"/t/pn-suid-probe","fresh":true}"#;
+        let v = parse_artifacts(&format!(
+            "{line}\n{bin}\n{{\"reason\":\"build-finished\"}}\n"
+        ));
+        assert_eq!(v.len(), 2);
+        assert!(v[0].test && !v[0].bin && v[0].name == "model");
+        assert_eq!(test_name(Path::new(&v[0].executable)), "model");
+        assert!(v[1].bin && !v[1].test && v[1].name == "pn-suid-probe");
+    }
 }

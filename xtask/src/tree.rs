@@ -275,3 +275,27 @@ pub fn patched(pristine: &Pristine, series: &Series) -> Result<PathBuf> {
     step.done(format!("series {} applied", series.short()));
     Ok(src)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn touched_by_git_diff() {
+        let p = "From x\n---\n diffstat\ndiff --git a/security/Kconfig b/security/Kconfig\nindex 1..2\n--- a/security/Kconfig\n+++ b/security/Kconfig\n@@ -1 +1 @@\n--- not a header\ndiff --git a/new/file.c b/new/file.c\nnew file mode 100644\n--- /dev/null\n+++ b/new/file.c\n";
+        let t: Vec<String> = touched_files(p).into_iter().collect();
+        assert_eq!(
+            t,
+            vec!["new/file.c".to_string(), "security/Kconfig".to_string()]
+        );
+    }
+
+    #[test]
+    fn touched_by_plain_diff() {
+        let p = "--- a/x/y.c\t2020\n+++ b/x/y.c\t2021\n@@ -1 +1 @@\n-a\n+b\n";
+        assert_eq!(
+            touched_files(p).into_iter().collect::<Vec<_>>(),
+            vec!["x/y.c".to_string()]
+        );
+    }
+}

@@ -611,3 +611,41 @@ fn main() {
         std::thread::sleep(Duration::from_secs(1));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libtest_lines() {
+        assert_eq!(
+            parse_libtest("test a::b ... ok"),
+            Some(("a::b".into(), "ok"))
+        );
+        assert_eq!(
+            parse_libtest("test a::b ... FAILED"),
+            Some(("a::b".into(), "FAIL"))
+        );
+        assert_eq!(
+            parse_libtest("test x ... ignored, needs vm"),
+            Some(("x".into(), "skip"))
+        );
+        assert_eq!(parse_libtest("test result: ok. 3 passed"), None);
+        assert_eq!(parse_libtest("running 3 tests"), None);
+    }
+
+    #[test]
+    fn tap_lines() {
+        assert_eq!(parse_tap("ok 1 global.a"), Some(("global.a".into(), "ok")));
+        assert_eq!(
+            parse_tap("not ok 2 global.b"),
+            Some(("global.b".into(), "FAIL"))
+        );
+        assert_eq!(
+            parse_tap("ok 3 global.c # SKIP no cap"),
+            Some(("global.c".into(), "skip"))
+        );
+        assert_eq!(parse_tap("# ok 1 nested"), None);
+        assert_eq!(parse_tap("ok x"), None);
+    }
+}
