@@ -435,7 +435,7 @@ pub fn fetch_debian(pin: &Pin) -> Result<PathBuf> {
     Ok(dest)
 }
 
-/// Unpack into src/<id>.partial, move into place, then write src/<id>.ok.
+/// Unpack into `src/<id>.partial`, move into place, then write `src/<id>.ok`.
 /// A tree without its .ok stamp (interrupted unpack) is deleted and redone.
 pub fn unpack(tarball: &Path, id: &str) -> Result<Pristine> {
     host_deps::ensure(&[host_deps::FETCH])?;

@@ -2,9 +2,10 @@
 //! and binaries, the kselftests of the patched tree, busybox, packed into a
 //! newc cpio written here (root ownership and the setuid bit without fakeroot).
 //!
-//! Layout: /init, /bin/busybox (+ applet links), /usr/bin/<bins>
-//! (pn-suid-probe setuid root), /tests/rust/<test-name>,
-//! /tests/kselftest/<name>, /dev/console, /proc, /sys, /tmp, /etc/{passwd,group,hosts}.
+//! Layout: `/init`, `/bin/busybox` (+ applet links), `/usr/bin/<bins>`
+//! (pn-suid-probe setuid root), `/tests/rust/<test-name>`,
+//! `/tests/kselftest/<name>`, `/dev/console`, `/proc`, `/sys`, `/tmp`,
+//! `/etc/{passwd,group,hosts}`.
 //! Each binary is also reachable at its host build path (a symlink), so
 //! `env!("CARGO_BIN_EXE_<name>")` compiled into a test still works in the VM.
 

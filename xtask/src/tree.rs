@@ -1,7 +1,7 @@
 //! The series (patches/series) and the patched tree.
 //!
 //! The patched tree is a copy of the pristine tree that is kept between
-//! runs (work/<base-id>/src) so the build dirs that use it can build
+//! runs (`work/<base-id>/src`) so the build dirs that use it can build
 //! incrementally. When the series changes, every file touched by the old
 //! or the new series is restored from the pristine tree (with a fresh
 //! mtime, so make rebuilds what depends on it) and the new series is
@@ -187,7 +187,7 @@ fn indent(s: &str) -> String {
     s.lines().map(|l| format!("    {l}\n")).collect()
 }
 
-/// Make work/<id>/src equal to pristine + series. Returns its path.
+/// Make `work/<id>/src` equal to pristine + series. Returns its path.
 pub fn patched(pristine: &Pristine, series: &Series) -> Result<PathBuf> {
     let work = cache::dir().join("work").join(&pristine.id);
     let src = work.join("src");

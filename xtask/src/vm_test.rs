@@ -1,11 +1,15 @@
 //! `cargo xtask vm-test` and `cargo xtask run`.
 //!
 //! Guest/host protocol (console lines written by qemu/init):
-//!   VMTEST-RUN <program> [root|user]        a program starts
-//!   VMTEST ok|FAIL|skip <program>::<test> [root|user]
-//!   VMTEST-OUT <program> [who] | <line>     output of a failing program
-//!   VMTEST-INFO <text>
-//!   VMTEST-DONE passed=N failed=M skipped=K
+//!
+//! ```text
+//! VMTEST-RUN <program> [root|user]        a program starts
+//! VMTEST ok|FAIL|skip <program>::<test> [root|user]
+//! VMTEST-OUT <program> [who] | <line>     output of a failing program
+//! VMTEST-INFO <text>
+//! VMTEST-DONE passed=N failed=M skipped=K
+//! ```
+//!
 //! Missing DONE, a `Kernel panic` line or the timeout are failures too.
 
 use crate::cache;
