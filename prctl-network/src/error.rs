@@ -73,6 +73,20 @@ impl Error {
         }
     }
 
+    /// Maps the errno of a failed `PR_GET_NETWORK`: `EINVAL` ⇒
+    /// [`Error::Unsupported`], anything else (e.g. `EPERM` from a seccomp
+    /// filter denying `prctl()`) ⇒ [`Error::Os`]. `EPERM` and `EACCES` mean
+    /// something else here than for `PR_SET_NETWORK`.
+    pub(crate) fn from_get_errno(errno: i32) -> Self {
+        match errno {
+            libc::EINVAL => Error::Unsupported,
+            errno => Error::Os {
+                operation: "prctl(PR_GET_NETWORK)",
+                errno,
+            },
+        }
+    }
+
     /// The errno behind this error, if it came from a system call.
     ///
     /// ```
@@ -167,6 +181,18 @@ mod tests {
             Error::Os {
                 operation: op,
                 errno: libc::ENOMEM
+            }
+        );
+    }
+
+    #[test]
+    fn get_errno_mapping() {
+        assert_eq!(Error::from_get_errno(libc::EINVAL), Error::Unsupported);
+        assert_eq!(
+            Error::from_get_errno(libc::EPERM),
+            Error::Os {
+                operation: "prctl(PR_GET_NETWORK)",
+                errno: libc::EPERM
             }
         );
     }

@@ -214,7 +214,7 @@ impl Restriction {
             Support::Missing => return Err(Error::Unsupported),
             Support::Unknown {
                 error: UnknownReason::Errno(errno),
-            } => return Err(Error::from_prctl_errno("prctl(PR_GET_NETWORK)", errno)),
+            } => return Err(Error::from_get_errno(errno)),
             Support::Unknown {
                 error: UnknownReason::UnknownFlags(bits),
             } => return Err(Error::InvalidFlags { bits }),

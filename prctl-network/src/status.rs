@@ -34,7 +34,7 @@ impl Status {
     /// and the caller was the only thread.
     ///
     /// ```
-    /// use prctl_network::{Enforcement, Status, ThreadScope};
+    /// use prctl_network::Status;
     /// # fn f(status: Status) {
     /// if !status.is_complete() {
     ///     eprintln!("warning: network restriction incomplete: {status}");

@@ -103,7 +103,7 @@ pub fn get() -> Result<NetworkState, Error> {
         Support::Missing => Err(Error::Unsupported),
         Support::Unknown {
             error: UnknownReason::Errno(errno),
-        } => Err(Error::from_prctl_errno("prctl(PR_GET_NETWORK)", errno)),
+        } => Err(Error::from_get_errno(errno)),
         Support::Unknown {
             error: UnknownReason::UnknownFlags(bits),
         } => Err(Error::InvalidFlags { bits }),

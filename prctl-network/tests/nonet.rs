@@ -74,7 +74,9 @@ fn usage_errors_exit_125() {
 
 #[test]
 fn strict_mode_matches_kernel_support() {
-    let o = run(&["true"]);
+    // nonet itself as the command: the VM's initramfs has no true(1).
+    let me = nonet();
+    let o = run(&[me.to_str().unwrap(), "--version"]);
     if kernel_has_series() {
         assert_eq!(code(&o), 0, "{}", stderr(&o));
     } else {
