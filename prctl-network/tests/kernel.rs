@@ -243,3 +243,92 @@ fn best_effort_takes_the_prctl_path() {
         assert_eq!(socket(libc::AF_INET, libc::SOCK_DGRAM), Err(libc::EPERM));
     });
 }
+
+fn abstract_addr(name: &[u8]) -> (libc::sockaddr_un, libc::socklen_t) {
+    // SAFETY: zeroed sockaddr_un is valid.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    for (i, b) in name.iter().enumerate() {
+        addr.sun_path[i] = *b as libc::c_char;
+    }
+    let len = std::mem::size_of::<libc::sa_family_t>() + name.len();
+    (addr, len as libc::socklen_t)
+}
+
+#[test]
+#[ignore = "needs the prctl-network kernel: run by `cargo xtask vm-test`"]
+fn autobind_and_abstract_connect_and_sendto_denied() {
+    in_child(|| {
+        // An abstract listener made before the restriction.
+        let listener = socket(libc::AF_UNIX, libc::SOCK_DGRAM).expect("AF_UNIX");
+        let name = format!("\0prctl-network-{}", std::process::id());
+        let (addr, len) = abstract_addr(name.as_bytes());
+        // SAFETY: addr is valid for len bytes.
+        let r = unsafe { libc::bind(listener, (&addr as *const libc::sockaddr_un).cast(), len) };
+        assert_eq!(r, 0, "abstract bind before the restriction");
+
+        let _ = set_off().expect("set_off");
+        let fd = socket(libc::AF_UNIX, libc::SOCK_DGRAM).expect("AF_UNIX");
+        // Autobind: an address of just the family.
+        let (auto, auto_len) = abstract_addr(b"");
+        // SAFETY: valid for auto_len bytes.
+        let r = unsafe { libc::bind(fd, (&auto as *const libc::sockaddr_un).cast(), auto_len) };
+        assert_eq!((r, errno()), (-1, libc::EPERM), "autobind");
+        // SAFETY: valid for len bytes.
+        let r = unsafe { libc::connect(fd, (&addr as *const libc::sockaddr_un).cast(), len) };
+        assert_eq!((r, errno()), (-1, libc::EPERM), "abstract connect");
+        // SAFETY: valid buffer and address.
+        let r = unsafe {
+            libc::sendto(
+                fd,
+                b"x".as_ptr().cast(),
+                1,
+                0,
+                (&addr as *const libc::sockaddr_un).cast(),
+                len,
+            )
+        };
+        assert_eq!((r, errno()), (-1, libc::EPERM), "abstract sendto");
+        close(fd);
+        close(listener);
+    });
+}
+
+#[test]
+#[ignore = "needs the prctl-network kernel: run by `cargo xtask vm-test`"]
+fn inherited_udp_connected_sends_but_sendto_denied() {
+    in_child(|| {
+        let connected = socket(libc::AF_INET, libc::SOCK_DGRAM).expect("AF_INET");
+        common::connect_inet(connected, 9).expect("UDP connect before");
+        let unconnected = socket(libc::AF_INET, libc::SOCK_DGRAM).expect("AF_INET");
+        let _ = set_off().expect("set_off");
+        // No address: the connected socket keeps working.
+        // SAFETY: valid buffer.
+        let r = unsafe { libc::send(connected, b"x".as_ptr().cast(), 1, 0) };
+        assert_eq!(r, 1, "send on a connected socket: errno {}", errno());
+        // With an address: denied, inherited descriptor or not.
+        let addr = libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: 9u16.to_be(),
+            sin_addr: libc::in_addr {
+                s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
+            },
+            sin_zero: [0; 8],
+        };
+        // SAFETY: valid buffer and address.
+        let r = unsafe {
+            libc::sendto(
+                unconnected,
+                b"x".as_ptr().cast(),
+                1,
+                0,
+                (&addr as *const libc::sockaddr_in).cast(),
+                std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+            )
+        };
+        assert_eq!((r, errno()), (-1, libc::EPERM), "sendto with an address");
+        assert_eq!(common::connect_inet(unconnected, 9), Err(libc::EPERM));
+        close(connected);
+        close(unconnected);
+    });
+}
