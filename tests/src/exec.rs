@@ -1,0 +1,743 @@
+//! Executing generated sequences against the kernel.
+//!
+//! A *world* is a forked child of the test process that sets up fixtures
+//! (inet/inet6 TCP+UDP sockets on one port of lo, pathname and abstract
+//! `AF_UNIX` stream listeners and dgram sockets, an unrestricted helper that
+//! hands out sockets over SCM_RIGHTS), runs the operations in its main
+//! thread and ships the outcomes back through a pipe.
+//!
+//! Each case runs two worlds one after the other: the *oracle*, which skips
+//! every restricting prctl and so is an unrestricted process doing the same
+//! socket operations, and the *subject*, which runs everything. Both get a
+//! directory, abstract names and a fixture port of their own, with names of
+//! equal length, so symbolic addresses encode alike.
+
+use std::ffi::CString;
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use std::sync::mpsc;
+
+use crate::addr::{sockaddr_un, AddrCtx, Encoded, NameRef, PathRef};
+use crate::fork;
+use crate::ops::{Op, PtraceDir, PtraceHow, ThreadAction, NSLOTS, NTHREADS};
+use crate::outcome::Outcome;
+use crate::probe;
+use crate::sys::{self, errno, outcome};
+
+/// Which world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Unrestricted: restricting prctls are skipped.
+    Oracle,
+    /// Runs every operation.
+    Subject,
+}
+
+/// What a world reports.
+#[derive(Clone, Debug)]
+pub struct WorldResult {
+    /// The world's address context.
+    pub ctx: AddrCtx,
+    /// One outcome per operation.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// A byte other processes read and write with process_vm_readv/writev.
+static TARGET: AtomicU8 = AtomicU8::new(0);
+static CASE: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh case number (distinct directories and abstract names).
+pub fn next_case() -> u32 {
+    CASE.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Directory and abstract-name tag of a world (pure function of the test
+/// process pid, the case number and the role: equal lengths for both roles).
+pub fn world_names(case: u32, role: Role) -> (String, String) {
+    let r = match role {
+        Role::Oracle => 'o',
+        Role::Subject => 's',
+    };
+    let tag = format!("{}-{case:06}-{r}", std::process::id());
+    let base = std::env::temp_dir();
+    let dir = base.join(format!("pn-{tag}"));
+    (dir.to_string_lossy().into_owned(), tag)
+}
+
+struct Parked {
+    tx: mpsc::Sender<ThreadAction>,
+    rx: mpsc::Receiver<Outcome>,
+}
+
+struct World {
+    role: Role,
+    ctx: AddrCtx,
+    slots: [i32; NSLOTS],
+    donor: i32,
+    donor_pid: libc::pid_t,
+    threads: Vec<Option<Parked>>,
+    devnull: i32,
+    probe: Option<CString>,
+    _fixtures: Vec<i32>,
+}
+
+fn cstr(s: &str) -> CString {
+    CString::new(s).expect("no NUL in path")
+}
+
+fn sock(family: i32, ty: i32) -> Result<i32, String> {
+    // SAFETY: plain syscall.
+    let fd = unsafe { libc::socket(family, ty | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        Err(format!(
+            "socket({family}, {ty}): {}",
+            std::io::Error::last_os_error()
+        ))
+    } else {
+        Ok(fd)
+    }
+}
+
+fn bind_raw(fd: i32, addr: *const libc::sockaddr, len: u32) -> i32 {
+    // SAFETY: addr points to at least len readable bytes.
+    unsafe { libc::bind(fd, addr, len) }
+}
+
+/// Bind inet TCP listener + UDP socket on 127.0.0.1:P and [::1]:P (v6 only
+/// if available); returns P and the descriptors.
+fn inet_fixtures() -> Result<(u16, Vec<i32>), String> {
+    for _ in 0..32 {
+        let mut fds = Vec::new();
+        let tcp = sock(libc::AF_INET, libc::SOCK_STREAM)?;
+        let sin = crate::addr::sockaddr_in_loopback(0);
+        if bind_raw(tcp, (&sin as *const libc::sockaddr_in).cast(), 16) != 0 {
+            return Err(format!(
+                "bind 127.0.0.1:0: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        // SAFETY: valid out-parameters.
+        let mut got: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+        let mut len = 16u32;
+        unsafe { libc::getsockname(tcp, (&mut got as *mut libc::sockaddr_in).cast(), &mut len) };
+        let port = u16::from_be(got.sin_port);
+        unsafe { libc::listen(tcp, 64) };
+        fds.push(tcp);
+        let udp = sock(libc::AF_INET, libc::SOCK_DGRAM)?;
+        let sin = crate::addr::sockaddr_in_loopback(port);
+        if bind_raw(udp, (&sin as *const libc::sockaddr_in).cast(), 16) != 0 {
+            sys::close(udp);
+            sys::close(tcp);
+            continue;
+        }
+        fds.push(udp);
+        // IPv6: same port, best effort (the oracle world meets the same).
+        for ty in [libc::SOCK_STREAM, libc::SOCK_DGRAM] {
+            if let Ok(fd) = sock(libc::AF_INET6, ty) {
+                // SAFETY: all-zero sockaddr_in6 is valid.
+                let mut s6: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+                s6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+                s6.sin6_port = port.to_be();
+                s6.sin6_addr.s6_addr[15] = 1;
+                if bind_raw(fd, (&s6 as *const libc::sockaddr_in6).cast(), 28) == 0 {
+                    if ty == libc::SOCK_STREAM {
+                        unsafe { libc::listen(fd, 64) };
+                    }
+                    fds.push(fd);
+                } else {
+                    sys::close(fd);
+                }
+            }
+        }
+        return Ok((port, fds));
+    }
+    Err("no free fixture port found".into())
+}
+
+fn unix_fixture(ty: i32, name: &[u8], listen: bool) -> Result<i32, String> {
+    let fd = sock(libc::AF_UNIX, ty)?;
+    let (sun, len) = sockaddr_un(name);
+    if bind_raw(fd, (&sun as *const libc::sockaddr_un).cast(), len) != 0 {
+        return Err(format!(
+            "bind unix {:?}: {}",
+            String::from_utf8_lossy(name),
+            std::io::Error::last_os_error()
+        ));
+    }
+    if listen {
+        // SAFETY: plain syscall.
+        unsafe { libc::listen(fd, 64) };
+    }
+    Ok(fd)
+}
+
+/// The donor: an unrestricted process that creates sockets on request and
+/// passes them back over SCM_RIGHTS.
+fn spawn_donor() -> Result<(i32, libc::pid_t), String> {
+    let mut sv = [0; 2];
+    // SAFETY: sv has room for two descriptors.
+    let r = unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+            0,
+            sv.as_mut_ptr(),
+        )
+    };
+    if r != 0 {
+        return Err(format!("socketpair: {}", std::io::Error::last_os_error()));
+    }
+    // SAFETY: the child loops on simple syscalls and _exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err("fork donor".into());
+    }
+    if pid == 0 {
+        sys::close(sv[0]);
+        loop {
+            let mut req = [0i32; 3];
+            // SAFETY: req is 12 writable bytes.
+            let n = unsafe { libc::read(sv[1], req.as_mut_ptr().cast(), 12) };
+            if n != 12 {
+                unsafe { libc::_exit(0) };
+            }
+            // SAFETY: plain syscall.
+            let fd = unsafe { libc::socket(req[0], req[1] | libc::SOCK_CLOEXEC, req[2]) };
+            let err: i32 = if fd < 0 { errno() } else { 0 };
+            send_with_fd(
+                sv[1],
+                &err.to_ne_bytes(),
+                if fd >= 0 { Some(fd) } else { None },
+            );
+            sys::close(fd);
+        }
+    }
+    sys::close(sv[1]);
+    Ok((sv[0], pid))
+}
+
+fn send_with_fd(sock: i32, data: &[u8], fd: Option<i32>) {
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr() as *mut libc::c_void,
+        iov_len: data.len(),
+    };
+    let mut cbuf = [0u64; 4];
+    // SAFETY: all-zero msghdr is valid.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    if let Some(fd) = fd {
+        msg.msg_control = cbuf.as_mut_ptr().cast();
+        // SAFETY: CMSG macros on our own buffer, which is large enough.
+        unsafe {
+            msg.msg_controllen = libc::CMSG_SPACE(4) as usize;
+            let c = libc::CMSG_FIRSTHDR(&msg);
+            (*c).cmsg_level = libc::SOL_SOCKET;
+            (*c).cmsg_type = libc::SCM_RIGHTS;
+            (*c).cmsg_len = libc::CMSG_LEN(4) as usize;
+            std::ptr::copy_nonoverlapping((&fd as *const i32).cast::<u8>(), libc::CMSG_DATA(c), 4);
+        }
+    }
+    // SAFETY: msg is fully initialised.
+    unsafe { libc::sendmsg(sock, &msg, 0) };
+}
+
+/// Receive 4 bytes of errno and maybe a descriptor.
+fn recv_with_fd(sock: i32) -> Result<(i32, Option<i32>), i32> {
+    let mut data = [0u8; 4];
+    let mut iov = libc::iovec {
+        iov_base: data.as_mut_ptr().cast(),
+        iov_len: 4,
+    };
+    let mut cbuf = [0u64; 4];
+    // SAFETY: all-zero msghdr is valid.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf.as_mut_ptr().cast();
+    msg.msg_controllen = std::mem::size_of_val(&cbuf);
+    // SAFETY: msg points to our buffers.
+    let n = unsafe { libc::recvmsg(sock, &mut msg, libc::MSG_CMSG_CLOEXEC) };
+    if n != 4 {
+        return Err(errno());
+    }
+    let mut fd = None;
+    // SAFETY: walking the control buffer the kernel filled.
+    unsafe {
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        if !c.is_null() && (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_RIGHTS
+        {
+            let mut v = 0i32;
+            std::ptr::copy_nonoverlapping(libc::CMSG_DATA(c), (&mut v as *mut i32).cast::<u8>(), 4);
+            fd = Some(v);
+        }
+    }
+    Ok((i32::from_ne_bytes(data), fd))
+}
+
+const SEND_FLAGS: i32 = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+
+impl World {
+    fn setup(role: Role, case: u32, probe: Option<&str>) -> Result<World, String> {
+        let (dir, tag) = world_names(case, role);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("mkdir {dir}: {e}"))?;
+        std::env::set_current_dir(&dir).map_err(|e| format!("chdir {dir}: {e}"))?;
+        let _ = sys::allow_any_ptracer();
+        // SAFETY: plain syscall.
+        let devnull = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+        let (port, mut fixtures) = inet_fixtures()?;
+        let ctx = AddrCtx { dir, tag, port };
+        let p = |r| ctx.path(r).into_bytes();
+        let a = |n| {
+            let mut v = vec![0u8];
+            v.extend_from_slice(ctx.abstract_name(n).as_bytes());
+            v
+        };
+        fixtures.push(unix_fixture(
+            libc::SOCK_STREAM,
+            &p(PathRef::FixtureStream),
+            true,
+        )?);
+        fixtures.push(unix_fixture(
+            libc::SOCK_DGRAM,
+            &p(PathRef::FixtureDgram),
+            false,
+        )?);
+        fixtures.push(unix_fixture(
+            libc::SOCK_STREAM,
+            &a(NameRef::FixtureStream),
+            true,
+        )?);
+        fixtures.push(unix_fixture(
+            libc::SOCK_DGRAM,
+            &a(NameRef::FixtureDgram),
+            false,
+        )?);
+        let (donor, donor_pid) = spawn_donor()?;
+        Ok(World {
+            role,
+            ctx,
+            slots: [-1; NSLOTS],
+            donor,
+            donor_pid,
+            threads: (0..NTHREADS).map(|_| None).collect(),
+            devnull,
+            probe: probe.map(cstr),
+            _fixtures: fixtures,
+        })
+    }
+
+    fn take_slot(&mut self, s: usize) {
+        sys::close(self.slots[s]);
+        self.slots[s] = -1;
+    }
+
+    fn run(&mut self, op: &Op) -> Outcome {
+        if self.role == Role::Oracle && !op.runs_in_oracle() {
+            return Outcome::Skipped;
+        }
+        match op {
+            Op::SetNetwork { flags, a3, a4, a5 } => sys::set_network(*flags, *a3, *a4, *a5),
+            Op::GetNetwork { a2, a3, a4, a5 } => sys::get_network(*a2, *a3, *a4, *a5),
+            Op::NoNewPrivs => sys::set_nnp().ok_as_zero(),
+            Op::DropSysAdmin => sys::drop_sys_admin().ok_as_zero(),
+            Op::Socket {
+                slot,
+                family,
+                ty,
+                proto,
+            } => {
+                self.take_slot(slot.0);
+                // SAFETY: plain syscall.
+                let fd = unsafe { libc::socket(*family, *ty, *proto) };
+                if fd < 0 {
+                    return Outcome::Err(errno());
+                }
+                self.slots[slot.0] = fd;
+                Outcome::Ok(0)
+            }
+            Op::SocketPair {
+                slot,
+                family,
+                ty,
+                proto,
+            } => {
+                let other = (slot.0 + 1) % NSLOTS;
+                self.take_slot(slot.0);
+                self.take_slot(other);
+                let mut sv = [-1; 2];
+                // SAFETY: sv has room for two descriptors.
+                let r = unsafe { libc::socketpair(*family, *ty, *proto, sv.as_mut_ptr()) };
+                if r < 0 {
+                    return Outcome::Err(errno());
+                }
+                self.slots[slot.0] = sv[0];
+                self.slots[other] = sv[1];
+                Outcome::Ok(0)
+            }
+            Op::Receive { slot, family, ty } => {
+                self.take_slot(slot.0);
+                let req = [*family, *ty, 0i32];
+                // SAFETY: req is 12 readable bytes.
+                unsafe { libc::write(self.donor, req.as_ptr().cast(), 12) };
+                match recv_with_fd(self.donor) {
+                    Err(e) => Outcome::Err(e),
+                    Ok((0, Some(fd))) => {
+                        self.slots[slot.0] = fd;
+                        Outcome::Ok(0)
+                    }
+                    Ok((0, None)) => Outcome::Err(-1),
+                    Ok((e, _)) => Outcome::Err(e),
+                }
+            }
+            Op::Bind { slot, addr } => {
+                let e = addr.encode(&self.ctx);
+                // SAFETY: e.ptr() is NULL or points to 256 readable bytes.
+                outcome(unsafe { libc::bind(self.slots[slot.0], e.ptr(), e.len) } as libc::c_long)
+            }
+            Op::Connect { slot, addr } => {
+                let e = addr.encode(&self.ctx);
+                // SAFETY: as for bind.
+                outcome(unsafe { libc::connect(self.slots[slot.0], e.ptr(), e.len) } as libc::c_long)
+            }
+            Op::Listen { slot } => {
+                // SAFETY: plain syscall.
+                outcome(unsafe { libc::listen(self.slots[slot.0], 64) } as libc::c_long)
+            }
+            Op::SendTo { slot, addr } => {
+                let e = addr.as_ref().map(|a| a.encode(&self.ctx));
+                let (p, l) = match &e {
+                    Some(e) => (e.ptr(), e.len),
+                    None => (std::ptr::null(), 0),
+                };
+                // SAFETY: one readable byte; p NULL or 256 readable bytes.
+                let r = unsafe {
+                    libc::sendto(
+                        self.slots[slot.0],
+                        b"x".as_ptr().cast(),
+                        1,
+                        SEND_FLAGS,
+                        p,
+                        l,
+                    )
+                };
+                outcome(r as libc::c_long)
+            }
+            Op::SendMsg { slot, addr } => {
+                let e = addr.as_ref().map(|a| a.encode(&self.ctx));
+                let mut iov = libc::iovec {
+                    iov_base: b"x".as_ptr() as *mut libc::c_void,
+                    iov_len: 1,
+                };
+                let msg = msghdr(e.as_ref(), &mut iov);
+                // SAFETY: msg points to valid buffers.
+                outcome(
+                    unsafe { libc::sendmsg(self.slots[slot.0], &msg, SEND_FLAGS) } as libc::c_long,
+                )
+            }
+            Op::SendMmsg { slot, addrs } => {
+                let enc: Vec<Option<Encoded>> = addrs
+                    .iter()
+                    .map(|a| a.as_ref().map(|a| a.encode(&self.ctx)))
+                    .collect();
+                let mut iovs: Vec<libc::iovec> = enc
+                    .iter()
+                    .map(|_| libc::iovec {
+                        iov_base: b"x".as_ptr() as *mut libc::c_void,
+                        iov_len: 1,
+                    })
+                    .collect();
+                let mut msgs: Vec<libc::mmsghdr> = enc
+                    .iter()
+                    .zip(iovs.iter_mut())
+                    .map(|(e, iov)| libc::mmsghdr {
+                        msg_hdr: msghdr(e.as_ref(), iov),
+                        msg_len: 0,
+                    })
+                    .collect();
+                // SAFETY: msgs point to valid buffers.
+                let r = unsafe {
+                    libc::sendmmsg(
+                        self.slots[slot.0],
+                        msgs.as_mut_ptr(),
+                        msgs.len() as u32,
+                        SEND_FLAGS,
+                    )
+                };
+                outcome(r as libc::c_long)
+            }
+            Op::Close { slot } => {
+                if self.slots[slot.0] < 0 {
+                    return Outcome::Skipped;
+                }
+                self.take_slot(slot.0);
+                Outcome::Ok(0)
+            }
+            Op::Fork => {
+                // SAFETY: the child only computes the report and _exits.
+                let pid = unsafe { libc::fork() };
+                if pid == 0 {
+                    unsafe { libc::_exit(probe::report() as i32) };
+                }
+                exit_code(pid)
+            }
+            Op::Thread => match std::thread::spawn(probe::report).join() {
+                Ok(c) => Outcome::Ok(c as i64),
+                Err(_) => Outcome::Err(-1),
+            },
+            Op::SpawnThread { t } => {
+                let t = *t as usize;
+                if self.threads[t].is_some() {
+                    return Outcome::Ok(1);
+                }
+                let (tx, trx) = mpsc::channel::<ThreadAction>();
+                let (ttx, rx) = mpsc::channel::<Outcome>();
+                std::thread::spawn(move || {
+                    while let Ok(a) = trx.recv() {
+                        let o = match a {
+                            ThreadAction::Get => sys::get_network(0, 0, 0, 0),
+                            ThreadAction::SetOff => sys::set_off(),
+                            ThreadAction::NoNewPrivs => sys::set_nnp().ok_as_zero(),
+                            ThreadAction::InetSocket => sys::try_inet_socket(),
+                        };
+                        if ttx.send(o).is_err() {
+                            break;
+                        }
+                    }
+                });
+                self.threads[t] = Some(Parked { tx, rx });
+                Outcome::Ok(0)
+            }
+            Op::InThread { t, action } => match &self.threads[*t as usize] {
+                None => Outcome::Skipped,
+                Some(p) => {
+                    if p.tx.send(*action).is_err() {
+                        return Outcome::Err(-1);
+                    }
+                    p.rx.recv().unwrap_or(Outcome::Err(-1))
+                }
+            },
+            Op::Exec { nnp } => {
+                let Some(probe) = self.probe.clone() else {
+                    return Outcome::Skipped;
+                };
+                let devnull = self.devnull;
+                // SAFETY: the child only makes syscalls before execv/_exit.
+                let pid = unsafe { libc::fork() };
+                if pid == 0 {
+                    unsafe {
+                        if *nnp {
+                            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                        }
+                        libc::dup2(devnull, 1);
+                        libc::dup2(devnull, 2);
+                        let argv = [probe.as_ptr(), std::ptr::null()];
+                        libc::execv(probe.as_ptr(), argv.as_ptr());
+                        libc::_exit(127);
+                    }
+                }
+                exit_code(pid)
+            }
+            Op::Ptrace {
+                how,
+                dir,
+                child_off,
+            } => ptrace_op(*how, *dir, *child_off, self.devnull),
+            Op::SelfAccess => {
+                // SAFETY: plain syscalls on our own buffers.
+                let fd = unsafe {
+                    libc::open(c"/proc/self/mem".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC)
+                };
+                if fd < 0 {
+                    return Outcome::Err(errno());
+                }
+                sys::close(fd);
+                // SAFETY: getpid is a plain syscall.
+                match vm_rw(unsafe { libc::getpid() }, false) {
+                    Outcome::Ok(_) => Outcome::Ok(0),
+                    o => o,
+                }
+            }
+        }
+    }
+
+    fn finish(self) {
+        sys::close(self.donor);
+        sys::wait_exit(self.donor_pid);
+    }
+}
+
+fn msghdr(e: Option<&Encoded>, iov: &mut libc::iovec) -> libc::msghdr {
+    // SAFETY: all-zero msghdr is valid.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    if let Some(e) = e {
+        msg.msg_name = e.ptr() as *mut libc::c_void;
+        msg.msg_namelen = e.len;
+    }
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 1;
+    msg
+}
+
+fn exit_code(pid: libc::pid_t) -> Outcome {
+    if pid < 0 {
+        return Outcome::Err(errno());
+    }
+    let st = sys::wait_exit(pid);
+    if libc::WIFEXITED(st) {
+        Outcome::Ok(libc::WEXITSTATUS(st) as i64)
+    } else {
+        Outcome::Err(-libc::WTERMSIG(st))
+    }
+}
+
+/// One byte of process_vm_readv/writev into `pid`'s [`TARGET`].
+fn vm_rw(pid: libc::pid_t, write: bool) -> Outcome {
+    let mut local = [7u8; 1];
+    let liov = libc::iovec {
+        iov_base: local.as_mut_ptr().cast(),
+        iov_len: 1,
+    };
+    let riov = libc::iovec {
+        iov_base: TARGET.as_ptr().cast(),
+        iov_len: 1,
+    };
+    // SAFETY: both iovecs describe one valid byte (same layout in a fork).
+    let r = unsafe {
+        if write {
+            libc::process_vm_writev(pid, &liov, 1, &riov, 1, 0)
+        } else {
+            libc::process_vm_readv(pid, &liov, 1, &riov, 1, 0)
+        }
+    };
+    outcome(r as libc::c_long)
+}
+
+/// Perform one access to `pid`; `Ok(0)` or the errno.
+fn access(how: PtraceHow, pid: libc::pid_t, devnull: i32) -> Outcome {
+    // SAFETY: plain syscalls; ptrace requests without data pointers.
+    let r: Outcome = unsafe {
+        match how {
+            PtraceHow::Attach => outcome(libc::ptrace(libc::PTRACE_ATTACH, pid, 0, 0)),
+            PtraceHow::Seize => outcome(libc::ptrace(libc::PTRACE_SEIZE, pid, 0, 0)),
+            PtraceHow::TraceMe => outcome(libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0)),
+            PtraceHow::ProcMem => {
+                let p = cstr(&format!("/proc/{pid}/mem"));
+                let fd = libc::open(p.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
+                let o = outcome(fd as libc::c_long);
+                sys::close(fd);
+                o
+            }
+            PtraceHow::VmWritev => vm_rw(pid, true),
+            PtraceHow::VmReadv => vm_rw(pid, false),
+            PtraceHow::PidfdGetfd => {
+                let pidfd = libc::syscall(libc::SYS_pidfd_open, pid, 0);
+                if pidfd < 0 {
+                    return Outcome::Err(errno());
+                }
+                let fd = libc::syscall(libc::SYS_pidfd_getfd, pidfd as i32, devnull, 0);
+                let o = outcome(fd);
+                sys::close(fd as i32);
+                sys::close(pidfd as i32);
+                o
+            }
+        }
+    };
+    r.ok_as_zero()
+}
+
+/// Fork a child (optionally restricting itself) and access across.
+pub fn ptrace_op(how: PtraceHow, dir: PtraceDir, child_off: bool, devnull: i32) -> Outcome {
+    // SAFETY: plain syscall.
+    let world = unsafe { libc::getpid() };
+    let (ready_r, ready_w) = sys::pipe();
+    let (go_r, go_w) = sys::pipe();
+    let child_acts = how == PtraceHow::TraceMe || dir == PtraceDir::ChildToParent;
+    // SAFETY: the child makes plain syscalls and _exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Outcome::Err(errno());
+    }
+    if pid == 0 {
+        sys::close(ready_r);
+        sys::close(go_w);
+        if child_off {
+            let _ = sys::set_off();
+        }
+        if child_acts {
+            let code = match access(how, world, devnull) {
+                Outcome::Ok(_) => 0,
+                Outcome::Err(e) => e.clamp(1, 250),
+                Outcome::Skipped => 251,
+            };
+            unsafe { libc::_exit(code) };
+        }
+        sys::write_all(ready_w, b"r");
+        let mut b = [0u8; 1];
+        // SAFETY: b is one writable byte. Blocks until the parent closes go_w.
+        unsafe { libc::read(go_r, b.as_mut_ptr().cast(), 1) };
+        unsafe { libc::_exit(0) };
+    }
+    sys::close(ready_w);
+    sys::close(go_r);
+    let result = if child_acts {
+        match exit_code(pid) {
+            Outcome::Ok(0) => Outcome::Ok(0),
+            Outcome::Ok(e) => Outcome::Err(e as i32),
+            o => o,
+        }
+    } else {
+        let mut b = [0u8; 1];
+        // SAFETY: b is one writable byte.
+        unsafe { libc::read(ready_r, b.as_mut_ptr().cast(), 1) };
+        let o = access(how, pid, devnull);
+        // SAFETY: our child.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        sys::wait_exit(pid);
+        o
+    };
+    sys::close(ready_r);
+    sys::close(go_w);
+    result
+}
+
+/// Run `ops` in a fresh forked world; the parent gets the outcomes.
+pub fn run_world(
+    ops: &[Op],
+    role: Role,
+    case: u32,
+    probe: Option<&str>,
+) -> Result<WorldResult, String> {
+    let (dir, _) = world_names(case, role);
+    let res = fork::in_child(|| {
+        let mut w = World::setup(role, case, probe)?;
+        let mut out = format!("{}\n{}\n{}\n", w.ctx.port, w.ctx.dir, w.ctx.tag);
+        for op in ops {
+            let o = w.run(op);
+            out.push_str(&o.to_wire());
+            out.push('\n');
+        }
+        w.finish();
+        Ok(out)
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = res.map_err(|e| format!("{role:?} world failed: {e}"))?;
+    let mut lines = text.lines();
+    let mut next = || lines.next().ok_or("short world output").map(str::to_string);
+    let port = next()?.parse().map_err(|_| "bad port line".to_string())?;
+    let ctx = AddrCtx {
+        port,
+        dir: next()?,
+        tag: next()?,
+    };
+    let outcomes = lines
+        .map(|l| Outcome::from_wire(l).ok_or(format!("bad outcome line {l:?}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    if outcomes.len() != ops.len() {
+        return Err(format!(
+            "{role:?} world reported {} outcomes for {} ops",
+            outcomes.len(),
+            ops.len()
+        ));
+    }
+    Ok(WorldResult { ctx, outcomes })
+}

@@ -1,0 +1,71 @@
+//! Model-based property tests of the prctl-network LSM.
+//!
+//! The specification is `notes/SEMANTICS.md`: `prctl(PR_SET_NETWORK,
+//! PR_NETWORK_OFF)` irrevocably removes a thread's ability to open new
+//! network channels. This crate holds
+//!
+//! * a pure reference model of those semantics ([`model`]: per-task flags,
+//!   inheritance by fork, thread and exec, and the outcome — success or
+//!   exact errno — of every operation), with host-run unit and property
+//!   tests (`tests/model.rs`) that need no kernel;
+//! * generated operation sequences ([`ops`], [`addr`]) and their execution
+//!   against the kernel ([`exec`]), with a differential oracle: each
+//!   sequence also runs in an unrestricted process, and where the model says
+//!   "the restriction does not apply" the restricted kernel must answer
+//!   exactly what the unrestricted one did ([`check`]);
+//! * kernel tests for what sequences do not cover well: io_uring
+//!   ([`uring`]), real programs (busybox `nc`/`wget`, a unix-socket
+//!   server), SCTP socket options, user/net namespaces, setuid exec, and
+//!   threads racing `PR_SET_NETWORK` against socket creation and fork.
+//!
+//! # Running
+//!
+//! On the host (`cargo test -p prctl-network-tests`) only the pure model
+//! tests run; every test that needs the patched kernel is
+//! `#[ignore = "needs the prctl-network kernel: run by cargo xtask vm-test"]`.
+//! `cargo xtask vm-test` boots the patched kernel in QEMU and runs every test
+//! binary of this crate with `--include-ignored --test-threads=1`, once as
+//! root and once as uid 1000. Every kernel test body runs in a forked child
+//! ([`fork`]); the test process itself is never restricted.
+//!
+//! # Case counts
+//!
+//! Defaults are sized so the whole crate runs in about three minutes under
+//! QEMU TCG (roughly ten times slower than native) on two vCPUs:
+//!
+//! | test | default | raise with |
+//! | --- | --- | --- |
+//! | `sequences::kernel_matches_model` (≤ 24 ops per case) | 64 cases | `PROPTEST_CASES` |
+//! | `uring::uring_matches_model` (≤ 8 ring ops per case) | 32 cases | `PROPTEST_CASES` |
+//! | `model.rs` properties (host, pure) | 256 cases | `PROPTEST_CASES` |
+//! | `race.rs` | 4 threads × 300 rounds, fork every 16th | `PN_RACE_ROUNDS` |
+//!
+//! `PROPTEST_CASES` sets every property's count at once, e.g.
+//! `PROPTEST_CASES=1000 cargo xtask vm-test`.
+//!
+//! # Failures
+//!
+//! A failing property prints the shrunk sequence (one readable line per
+//! operation with the model's prediction, the unrestricted outcome and the
+//! kernel's) and the seed. Seeds are persisted in
+//! `tests/proptest-regressions/<property>.txt` when the source tree is
+//! writable (replayed first on the next run), else in
+//! `$TMPDIR/pn-proptest-regressions-<property>.txt` (as in the VM, where the
+//! seed lines printed in the failure message are what to copy back).
+#![deny(missing_docs)]
+
+pub mod abi;
+pub mod addr;
+pub mod check;
+pub mod exec;
+pub mod fork;
+pub mod model;
+pub mod ops;
+pub mod outcome;
+pub mod probe;
+pub mod runner;
+pub mod sys;
+pub mod uring;
+
+/// The `#[ignore]` reason of every test that needs the patched kernel.
+pub const NEEDS_KERNEL: &str = "needs the prctl-network kernel: run by cargo xtask vm-test";

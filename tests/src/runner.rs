@@ -1,0 +1,98 @@
+//! proptest configuration shared by the property tests: case counts
+//! (`PROPTEST_CASES` overrides every default), failure persistence that works
+//! both in the source tree and in the VM (where the source tree does not
+//! exist), and a runner that prints the minimal failing input and the seed.
+
+use proptest::strategy::Strategy;
+use proptest::test_runner::{
+    Config, FailurePersistence, FileFailurePersistence, TestCaseError, TestError, TestRunner,
+};
+
+/// `$PROPTEST_CASES` if set (and a number), else `default`.
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+/// A number from the environment variable `var`, else `default`.
+pub fn env_number(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+fn writable(path: &std::path::Path) -> bool {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .is_ok()
+}
+
+/// The failure-persistence file for property `name`: the committed
+/// `tests/proptest-regressions/<name>.txt` when the source tree is there and
+/// writable, else `$TMPDIR/pn-proptest-regressions-<name>.txt`.
+pub fn persistence_path(name: &str) -> String {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("proptest-regressions")
+        .join(format!("{name}.txt"));
+    if src.parent().is_some_and(|d| d.is_dir()) && writable(&src) {
+        return src.to_string_lossy().into_owned();
+    }
+    std::env::temp_dir()
+        .join(format!("pn-proptest-regressions-{name}.txt"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The proptest config for property `name` with `default_cases`.
+pub fn config(name: &str, default_cases: u32) -> Config {
+    let path: &'static str = Box::leak(persistence_path(name).into_boxed_str());
+    let persistence: Option<Box<dyn FailurePersistence>> = if writable(std::path::Path::new(path)) {
+        Some(Box::new(FileFailurePersistence::Direct(path)))
+    } else {
+        None
+    };
+    Config {
+        cases: cases(default_cases),
+        failure_persistence: persistence,
+        max_shrink_iters: 512,
+        // Shrinking forks worlds: bound it in wall time too (ms).
+        max_shrink_time: 120_000,
+        ..Config::default()
+    }
+}
+
+/// Run property `name` over `strategy`; on failure panic with the minimal
+/// failing input, the reason, and the persisted seed lines.
+pub fn run<S, F>(name: &str, default_cases: u32, strategy: S, test: F)
+where
+    S: Strategy,
+    S::Value: std::fmt::Debug,
+    F: Fn(S::Value) -> Result<(), String>,
+{
+    let cfg = config(name, default_cases);
+    let path = persistence_path(name);
+    eprintln!(
+        "property {name}: {} cases (PROPTEST_CASES overrides); failures persisted in {path}",
+        cfg.cases
+    );
+    let mut runner = TestRunner::new(cfg);
+    let res = runner.run(&strategy, |v| test(v).map_err(TestCaseError::fail));
+    match res {
+        Ok(()) => {}
+        Err(TestError::Fail(reason, value)) => {
+            let seeds = std::fs::read_to_string(&path).unwrap_or_default();
+            let seeds: Vec<&str> = seeds.lines().filter(|l| l.starts_with("cc ")).collect();
+            panic!(
+                "property {name} failed.\nminimal failing input: {value:#?}\n{reason}\n\
+                 persisted seeds ({path}; copy into tests/proptest-regressions/{name}.txt to replay):\n{}",
+                seeds.join("\n")
+            );
+        }
+        Err(TestError::Abort(reason)) => panic!("property {name} aborted: {reason}"),
+    }
+}
