@@ -39,7 +39,7 @@ pub fn vm_target_dir() -> PathBuf {
     }
 }
 
-fn cargo(sub: &str) -> Command {
+pub(crate) fn cargo(sub: &str) -> Command {
     let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
     flags.push_str(" -C target-feature=+crt-static");
@@ -59,11 +59,11 @@ fn cargo(sub: &str) -> Command {
 }
 
 /// One compiler-artifact message, the fields we need.
-struct Artifact {
-    name: String,
-    executable: String,
+pub(crate) struct Artifact {
+    pub(crate) name: String,
+    pub(crate) executable: String,
     test: bool,
-    bin: bool,
+    pub(crate) bin: bool,
 }
 
 fn json_str(s: &str, key: &str) -> Option<String> {
@@ -113,7 +113,7 @@ fn parse_artifacts(stdout: &str) -> Vec<Artifact> {
     v
 }
 
-fn run_cargo(mut c: Command, what: &str) -> Result<Vec<Artifact>> {
+pub(crate) fn run_cargo(mut c: Command, what: &str) -> Result<Vec<Artifact>> {
     let out = c.output().map_err(|e| format!("{what}: {e}"))?;
     if !out.status.success() {
         bail!(
