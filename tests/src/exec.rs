@@ -285,7 +285,13 @@ impl World {
         // SAFETY: plain syscall.
         let devnull = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
         let (port, mut fixtures) = inet_fixtures()?;
-        let ctx = AddrCtx { dir, tag, port };
+        // Pathnames are relative to the world's directory, so that even
+        // truncated or malformed names stay inside it.
+        let ctx = AddrCtx {
+            dir: ".".into(),
+            tag,
+            port,
+        };
         let p = |r| ctx.path(r).into_bytes();
         let a = |n| {
             let mut v = vec![0u8];

@@ -373,7 +373,7 @@ impl fmt::Debug for Op {
 
 fn slot() -> impl Strategy<Value = Slot> {
     // Low slots more often so operations meet the sockets made earlier.
-    prop_oneof![3 => (0usize..3).prop_map(Slot), 1 => (0usize..NSLOTS).prop_map(Slot)]
+    prop_oneof![5 => (0usize..3).prop_map(Slot), 1 => (0usize..NSLOTS).prop_map(Slot)]
 }
 
 fn prctl_arg() -> impl Strategy<Value = u64> {
@@ -447,10 +447,15 @@ pub fn proto() -> impl Strategy<Value = i32> {
     ]
 }
 
-/// (family, type, proto) with one adjustment: an inet `SOCK_SEQPACKET`
-/// socket with protocol 0 is SCTP, so it is made non-blocking.
+/// (family, type, proto): half the time a common working combination
+/// (unix/inet/inet6 × stream/dgram/seqpacket, protocol 0) so that later
+/// operations have sockets to act on, else anything. One adjustment: an
+/// inet `SOCK_SEQPACKET` socket with protocol 0 is SCTP, so it is made
+/// non-blocking.
 pub fn socket_args() -> impl Strategy<Value = (i32, i32, i32)> {
-    (family(), sock_type(), proto()).prop_map(|(f, t, p)| {
+    let common = common_socket_args();
+    let any = (family(), sock_type(), proto());
+    prop_oneof![common, any].prop_map(|(f, t, p)| {
         let inet = f == libc::AF_INET || f == libc::AF_INET6;
         if inet && t & 0xf == libc::SOCK_SEQPACKET {
             (f, t | libc::SOCK_NONBLOCK, p)
@@ -458,6 +463,23 @@ pub fn socket_args() -> impl Strategy<Value = (i32, i32, i32)> {
             (f, t, p)
         }
     })
+}
+
+/// Common working socket arguments (unix/inet/inet6 × stream/dgram, and
+/// unix seqpacket), protocol 0.
+pub fn common_socket_args() -> impl Strategy<Value = (i32, i32, i32)> {
+    prop_oneof![
+        2 => (
+            prop_oneof![Just(libc::AF_UNIX), Just(libc::AF_INET), Just(libc::AF_INET6)],
+            prop_oneof![
+                3 => Just(libc::SOCK_DGRAM),
+                2 => Just(libc::SOCK_STREAM),
+                1 => Just(libc::SOCK_DGRAM | libc::SOCK_NONBLOCK),
+            ],
+        )
+            .prop_map(|(f, t)| (f, t, 0)),
+        1 => Just((libc::AF_UNIX, libc::SOCK_SEQPACKET, 0)),
+    ]
 }
 
 fn port() -> impl Strategy<Value = PortRef> {
@@ -566,13 +588,15 @@ fn ptrace_kind() -> impl Strategy<Value = (PtraceHow, PtraceDir)> {
 /// One operation.
 pub fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (set_flags(), prctl_arg(), prctl_arg(), prctl_arg())
+        4 => Just(Op::SetNetwork { flags: 1, a3: 0, a4: 0, a5: 0 }),
+        3 => (set_flags(), prctl_arg(), prctl_arg(), prctl_arg())
             .prop_map(|(flags, a3, a4, a5)| Op::SetNetwork { flags, a3, a4, a5 }),
-        2 => (prctl_arg(), prctl_arg(), prctl_arg(), prctl_arg())
+        1 => Just(Op::GetNetwork { a2: 0, a3: 0, a4: 0, a5: 0 }),
+        1 => (prctl_arg(), prctl_arg(), prctl_arg(), prctl_arg())
             .prop_map(|(a2, a3, a4, a5)| Op::GetNetwork { a2, a3, a4, a5 }),
         3 => Just(Op::NoNewPrivs),
         1 => Just(Op::DropSysAdmin),
-        8 => (slot(), socket_args()).prop_map(|(slot, (family, ty, proto))| Op::Socket { slot, family, ty, proto }),
+        10 => (slot(), socket_args()).prop_map(|(slot, (family, ty, proto))| Op::Socket { slot, family, ty, proto }),
         2 => (slot(), socket_args()).prop_map(|(slot, (family, ty, proto))| Op::SocketPair { slot, family, ty, proto }),
         2 => (slot(), donated()).prop_map(|(slot, (family, ty))| Op::Receive { slot, family, ty }),
         5 => (slot(), addr()).prop_map(|(slot, addr)| Op::Bind { slot, addr }),
@@ -585,7 +609,7 @@ pub fn op() -> impl Strategy<Value = Op> {
         1 => slot().prop_map(|slot| Op::Close { slot }),
         2 => Just(Op::Fork),
         1 => Just(Op::Thread),
-        1 => (0u8..NTHREADS as u8).prop_map(|t| Op::SpawnThread { t }),
+        2 => (0u8..NTHREADS as u8).prop_map(|t| Op::SpawnThread { t }),
         2 => (
             0u8..NTHREADS as u8,
             prop_oneof![
@@ -603,7 +627,23 @@ pub fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// A sequence of 1..=`max` operations.
+/// A sequence: 0..=3 common sockets in slots s0.. (so that operations have
+/// something to act on, before or after a restriction), then 1..=`max`
+/// operations.
 pub fn sequence(max: usize) -> impl Strategy<Value = Vec<Op>> {
-    proptest::collection::vec(op(), 1..=max)
+    let prefix = proptest::collection::vec(common_socket_args(), 0..=3);
+    (prefix, proptest::collection::vec(op(), 1..=max)).prop_map(|(pre, ops)| {
+        let mut seq: Vec<Op> = pre
+            .into_iter()
+            .enumerate()
+            .map(|(i, (family, ty, proto))| Op::Socket {
+                slot: Slot(i),
+                family,
+                ty,
+                proto,
+            })
+            .collect();
+        seq.extend(ops);
+        seq
+    })
 }

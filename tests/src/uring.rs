@@ -271,6 +271,9 @@ fn bind_addr(fd: i32, a: &Addr, ctx: &AddrCtx) -> i32 {
 fn world(case: &UringCase, role: Role, case_no: u32) -> Result<String, String> {
     let mut ctx = ctx_of(case_no, role);
     std::fs::create_dir_all(&ctx.dir).map_err(|e| format!("mkdir: {e}"))?;
+    std::env::set_current_dir(&ctx.dir).map_err(|e| format!("chdir: {e}"))?;
+    // Relative pathnames: see exec.rs.
+    ctx.dir = ".".into();
     // Fixtures: UDP on 127.0.0.1:P and [::1]:P, dgram on $dir/fd and @ad.
     let udp4 = dgram(libc::AF_INET);
     if bind_addr(
@@ -433,6 +436,7 @@ fn run_world(
     let mut ctx = ctx_of(case_no, role);
     let r = fork::in_child(|| world(case, role, case_no));
     let _ = std::fs::remove_dir_all(&ctx.dir);
+    ctx.dir = ".".into();
     let text = r.map_err(|e| format!("{role:?} io_uring world failed: {e}"))?;
     let mut lines = text.lines();
     ctx.port = lines
