@@ -6,7 +6,7 @@ use crate::fetch;
 use crate::host_deps;
 use crate::pin::Pin;
 use crate::tree::{self, Series};
-use crate::util::{project_root, say, which, Result};
+use crate::util::{say, which, Result};
 use std::process::Command;
 
 pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
@@ -28,7 +28,7 @@ pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
     let mut all_ok = true;
     let mut summary = Vec::new();
     for p in &series.patches {
-        let file = project_root().join("patches").join(&p.name);
+        let file = crate::tree::patches_dir().join(&p.name);
         let out = Command::new("perl")
             .arg(src.join("scripts/checkpatch.pl"))
             .args(&args)

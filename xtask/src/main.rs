@@ -52,6 +52,7 @@ Environment:
   PRCTL_NETWORK_BZIMAGE=PATH  use a prebuilt kernel: skip `make bzImage` (the tree,
                               config and headers are still prepared, for the kselftests)
   PRCTL_NETWORK_CACHE=DIR     cache directory
+  PRCTL_NETWORK_PATCHES=DIR   take the series from DIR instead of patches/
 ";
 
 fn kernel_opts(args: &mut Args) -> Result<kernel::KernelOpts> {

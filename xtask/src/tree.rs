@@ -2,13 +2,14 @@
 //!
 //! The patched tree is a copy of the pristine tree that is kept between
 //! runs (`work/<base-id>/src`) so the build dirs that use it can build
-//! incrementally. When the series changes, every file touched by the old
-//! or the new series is restored from the pristine tree (with a fresh
-//! mtime, so make rebuilds what depends on it) and the new series is
-//! applied. Before the real tree is touched, the series is applied to a
-//! scratch copy of just the touched files: a failing patch is reported
-//! with patch's own output (naming the failing hunk) and leaves the real
-//! tree as it was.
+//! incrementally. The series is first applied (in order, --fuzz=0) to a
+//! scratch copy of just the files it touches, taken from the pristine tree:
+//! that is the dry run, accurate even when a later patch builds on an
+//! earlier one, and a failing patch is reported with patch's own output
+//! (naming the failing hunk) while the real tree stays as it was. Then
+//! every file touched by the old or the new series is given its wanted
+//! content (the scratch result, or the pristine file); only files that
+//! actually differ are rewritten, so make rebuilds just what changed.
 
 use crate::bail;
 use crate::cache;
@@ -20,6 +21,15 @@ use crate::util::{
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// patches/ of the checkout, or PRCTL_NETWORK_PATCHES=DIR to read another
+/// series (e.g. a candidate revision) without touching the checkout.
+pub fn patches_dir() -> PathBuf {
+    match std::env::var_os("PRCTL_NETWORK_PATCHES").filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => project_root().join("patches"),
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Patch {
@@ -36,7 +46,7 @@ pub struct Series {
 impl Series {
     /// Read patches/series (one patch file name per line, `#` comments).
     pub fn load() -> Result<Series> {
-        Series::load_from(&project_root().join("patches"))
+        Series::load_from(&patches_dir())
     }
 
     pub fn load_from(dir: &Path) -> Result<Series> {
@@ -136,7 +146,7 @@ pub fn touched_files(text: &str) -> BTreeSet<String> {
     out
 }
 
-fn patch_cmd(dir: &Path, patch_file: &Path, dry_run: bool) -> Command {
+fn patch_cmd(dir: &Path, patch_file: &Path) -> Command {
     let mut c = Command::new("patch");
     c.args([
         "-p1",
@@ -145,9 +155,6 @@ fn patch_cmd(dir: &Path, patch_file: &Path, dry_run: bool) -> Command {
         "--batch",
         "--no-backup-if-mismatch",
     ]);
-    if dry_run {
-        c.arg("--dry-run");
-    }
     c.arg("-d").arg(dir).arg("-i").arg(patch_file);
     c
 }
@@ -170,7 +177,7 @@ pub fn trial_apply(base: &Path, series: &Series, scratch: &Path) -> Result<()> {
     for p in &series.patches {
         let pf = pdir.join(&p.name);
         std::fs::write(&pf, &p.text)?;
-        let out = patch_cmd(scratch, &pf, false).output()?;
+        let out = patch_cmd(scratch, &pf).output()?;
         if !out.status.success() {
             bail!(
                 "patch {} does not apply (patch -p1 --forward --fuzz=0):\n{}{}",
@@ -185,6 +192,18 @@ pub fn trial_apply(base: &Path, series: &Series, scratch: &Path) -> Result<()> {
 
 fn indent(s: &str) -> String {
     s.lines().map(|l| format!("    {l}\n")).collect()
+}
+
+fn same_file_content(wanted: Option<&Path>, have: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    match (wanted, have.symlink_metadata()) {
+        (None, Err(_)) => true,
+        (Some(w), Ok(m)) if m.is_file() => {
+            let wm = w.metadata().map(|m| m.permissions().mode()).unwrap_or(0);
+            wm == m.permissions().mode() && std::fs::read(w).ok() == std::fs::read(have).ok()
+        }
+        _ => false,
+    }
 }
 
 /// Make `work/<id>/src` equal to pristine + series. Returns its path.
@@ -219,30 +238,10 @@ pub fn patched(pristine: &Pristine, series: &Series) -> Result<PathBuf> {
     };
     std::fs::create_dir_all(&work)?;
     write_atomic(&state_file, b"dirty\n")?;
-    match &old {
-        Some(old) => {
-            let files: BTreeSet<String> = old.touched().union(&series.touched()).cloned().collect();
-            say(
-                "patch",
-                format!(
-                    "restoring {} file(s) touched by the old or new series from the pristine tree",
-                    files.len()
-                ),
-            );
-            for f in &files {
-                let dst = src.join(f);
-                match std::fs::remove_file(&dst) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => bail!("removing {}: {e}", dst.display()),
-                }
-                let from = pristine.tree.join(f);
-                if from.is_file() {
-                    std::fs::create_dir_all(dst.parent().unwrap())?;
-                    std::fs::copy(&from, &dst)?;
-                }
-            }
-        }
+    let scratch = work.join("scratch");
+    let new_files = series.touched();
+    let files: BTreeSet<String> = match &old {
+        Some(old) => old.touched().union(&new_files).cloned().collect(),
         None => {
             say(
                 "patch",
@@ -253,22 +252,46 @@ pub fn patched(pristine: &Pristine, series: &Series) -> Result<PathBuf> {
             remove_dir_all_if_exists(&src)?;
             copy_tree(&pristine.tree, &partial, &[".git"])?;
             std::fs::rename(&partial, &src)?;
+            new_files.clone()
+        }
+    };
+    // Every file the old or new series touches gets its wanted content: the
+    // trial run's result for files of the new series, the pristine file for
+    // the others. Only files whose content or mode differs are rewritten, so
+    // make rebuilds exactly what the series change affects.
+    let mut changed = 0;
+    for f in &files {
+        let wanted = if new_files.contains(f) {
+            scratch.join(f)
+        } else {
+            pristine.tree.join(f)
+        };
+        let wanted = wanted.is_file().then_some(wanted);
+        let dst = src.join(f);
+        if same_file_content(wanted.as_deref(), &dst) {
+            continue;
+        }
+        changed += 1;
+        match std::fs::remove_file(&dst) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => bail!("removing {}: {e}", dst.display()),
+        }
+        if let Some(from) = wanted {
+            std::fs::create_dir_all(dst.parent().unwrap())?;
+            std::fs::copy(&from, &dst)?;
         }
     }
-    let pdir = work.join("scratch/.patches");
     for p in &series.patches {
-        let out = patch_cmd(&src, &pdir.join(&p.name), false).output()?;
-        if !out.status.success() {
-            // The trial run succeeded, so this should not happen; the tree
-            // stays marked dirty and is recopied next time.
-            bail!(
-                "patch {} failed on the real tree after a clean trial run:\n{}",
-                p.name,
-                indent(&String::from_utf8_lossy(&out.stdout))
-            );
-        }
         say("patch", format!("applied {}", p.name));
     }
+    say(
+        "patch",
+        format!(
+            "{changed} of {} touched file(s) changed in the patched tree",
+            files.len()
+        ),
+    );
     series.save(&applied_dir)?;
     write_atomic(&state_file, format!("clean {}\n", series.hash).as_bytes())?;
     let _ = remove_dir_all_if_exists(&work.join("scratch"));
