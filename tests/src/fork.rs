@@ -12,7 +12,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use crate::sys;
 
 /// Seconds a forked test body may run before SIGALRM kills it.
-pub const CHILD_TIMEOUT_SECS: u32 = 120;
+pub const CHILD_TIMEOUT_SECS: u32 = 60;
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = p.downcast_ref::<&str>() {

@@ -8,6 +8,13 @@ use proptest::test_runner::{
     Config, FailurePersistence, FileFailurePersistence, TestCaseError, TestError, TestRunner,
 };
 
+/// Write a line to stderr directly: not through `eprintln!`, which the test
+/// harness captures (and loses if the VM's timeout kills the program).
+pub fn say(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
 /// `$PROPTEST_CASES` if set (and a number), else `default`.
 pub fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -59,9 +66,10 @@ pub fn config(name: &str, default_cases: u32) -> Config {
     Config {
         cases: cases(default_cases),
         failure_persistence: persistence,
-        max_shrink_iters: 512,
-        // Shrinking forks worlds: bound it in wall time too (ms).
-        max_shrink_time: 120_000,
+        max_shrink_iters: 256,
+        // Shrinking forks worlds: bound it in wall time too (ms), well
+        // inside the VM harness's per-program timeout.
+        max_shrink_time: 60_000,
         ..Config::default()
     }
 }
@@ -76,12 +84,34 @@ where
 {
     let cfg = config(name, default_cases);
     let path = persistence_path(name);
-    eprintln!(
+    say(&format!(
         "property {name}: {} cases (PROPTEST_CASES overrides); failures persisted in {path}",
         cfg.cases
-    );
+    ));
     let mut runner = TestRunner::new(cfg);
-    let res = runner.run(&strategy, |v| test(v).map_err(TestCaseError::fail));
+    let start = std::time::Instant::now();
+    let count = std::cell::Cell::new(0u64);
+    let first_failure = std::cell::Cell::new(true);
+    let res = runner.run(&strategy, |v| {
+        let n = count.get() + 1;
+        count.set(n);
+        if n.is_multiple_of(16) {
+            say(&format!(
+                "property {name}: {n} runs, {:.1}s",
+                start.elapsed().as_secs_f64()
+            ));
+        }
+        let r = test(v);
+        if let Err(e) = &r {
+            if first_failure.replace(false) {
+                // Shown even if the run is killed while shrinking.
+                say(&format!(
+                    "property {name}: first failure (run {n}), now shrinking:\n{e}"
+                ));
+            }
+        }
+        r.map_err(TestCaseError::fail)
+    });
     match res {
         Ok(()) => {}
         Err(TestError::Fail(reason, value)) => {

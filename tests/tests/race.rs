@@ -67,7 +67,7 @@ fn worker(idx: usize, rounds: u64, barrier: Arc<Barrier>) -> Result<u64, String>
         if g != Outcome::Ok(restricted as i64) {
             return Err(format!("thread {idx} round {r}: PR_GET_NETWORK {g:?}"));
         }
-        if r % 16 == 0 {
+        if r.is_multiple_of(16) {
             // SAFETY: the child computes its report and _exits.
             let pid = unsafe { libc::fork() };
             if pid == 0 {
