@@ -26,7 +26,8 @@ pub fn command(bzimage: &Path, initrd: &Path, append: &str) -> Command {
         c.args(["-accel", "kvm", "-cpu", "host"]);
     } else {
         say("qemu", "accelerator: tcg (no usable KVM: needs vmx/svm in /proc/cpuinfo and a read-write /dev/kvm)");
-        c.args(["-accel", "tcg"]);
+        // `max` gives the guest RDRAND (emulated), which seeds the CRNG at boot.
+        c.args(["-accel", "tcg", "-cpu", "max"]);
     }
     c.args([
         "-smp",

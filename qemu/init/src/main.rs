@@ -325,21 +325,68 @@ struct Totals {
     skipped: u64,
 }
 
-/// libtest: `test NAME ... ok|FAILED|ignored[, reason]`
-fn parse_libtest(line: &str) -> Option<(String, &'static str)> {
-    let rest = line.strip_prefix("test ")?;
-    let (name, result) = rest.rsplit_once(" ... ")?;
-    let r = result.trim();
-    let verdict = if r == "ok" {
-        "ok"
+fn libtest_verdict(r: &str) -> Option<&'static str> {
+    let r = r.trim();
+    if r == "ok" {
+        Some("ok")
     } else if r == "FAILED" {
-        "FAIL"
+        Some("FAIL")
     } else if r.starts_with("ignored") {
-        "skip"
+        Some("skip")
     } else {
-        return None;
-    };
-    Some((name.trim().to_string(), verdict))
+        None
+    }
+}
+
+/// libtest: `test NAME ... ok|FAILED|ignored[, reason]`
+#[cfg(test)]
+fn parse_libtest(line: &str) -> Option<(String, &'static str)> {
+    let (name, result) = libtest_start(line)?;
+    Some((name, libtest_verdict(result)?))
+}
+
+/// `test NAME ... <rest>`: a test started; when it writes to stderr itself
+/// (uncaptured), its verdict arrives on a later line.
+fn libtest_start(line: &str) -> Option<(String, &str)> {
+    let rest = line.strip_prefix("test ")?;
+    let (name, result) = rest.split_once(" ... ")?;
+    Some((name.trim().to_string(), result))
+}
+
+/// Results of a libtest run, including verdicts separated from their
+/// `test NAME ...` line by the test's own output.
+fn libtest_results(text: &str) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    let mut pending: Option<String> = None;
+    for line in text.lines() {
+        if let Some((name, rest)) = libtest_start(line) {
+            match libtest_verdict(rest) {
+                Some(v) => {
+                    out.push((name, v));
+                    pending = None;
+                }
+                None => pending = Some(name),
+            }
+            continue;
+        }
+        if let Some(name) = &pending {
+            let t = line.trim_end();
+            let v = libtest_verdict(t).or_else(|| {
+                if t.ends_with(" ok") {
+                    Some("ok")
+                } else if t.ends_with(" FAILED") {
+                    Some("FAIL")
+                } else {
+                    None
+                }
+            });
+            if let Some(v) = v {
+                out.push((name.clone(), v));
+                pending = None;
+            }
+        }
+    }
+    out
 }
 
 /// TAP: `ok N name`, `not ok N name`, `ok N name # SKIP ...`
@@ -404,14 +451,11 @@ fn run_one(path: &Path, kind: Kind, user: bool, opts: &Opts, totals: &mut Totals
     let text = String::from_utf8_lossy(&out);
     let mut any_fail = false;
     let mut any = false;
-    for line in text.lines() {
-        let parsed = match kind {
-            Kind::Rust => parse_libtest(line),
-            Kind::Kselftest => parse_tap(line),
-        };
-        let Some((name, verdict)) = parsed else {
-            continue;
-        };
+    let results: Vec<(String, &'static str)> = match kind {
+        Kind::Rust => libtest_results(&text),
+        Kind::Kselftest => text.lines().filter_map(parse_tap).collect(),
+    };
+    for (name, verdict) in results {
         any = true;
         match verdict {
             "ok" => totals.passed += 1,
@@ -563,6 +607,24 @@ fn main() {
     // stdout is the console: keep it unbuffered-ish and never die on EPIPE.
     let _ = std::io::stdout().as_raw_fd();
 
+    // A TCG guest has few entropy sources: until the CRNG is ready,
+    // anything that polls /dev/random (the getrandom crate's fallback, used
+    // by proptest's seeding) blocks forever. A blocking getrandom(2) makes
+    // the kernel generate jitter entropy and initialise the CRNG now.
+    let t = Instant::now();
+    let mut seed = [0u8; 32];
+    // SAFETY: writing into a local buffer.
+    let r = unsafe { libc::getrandom(seed.as_mut_ptr().cast(), seed.len(), 0) };
+    emit(&format!(
+        "VMTEST-INFO crng ready (getrandom {}, {:.1}s)",
+        if r == seed.len() as isize {
+            "ok"
+        } else {
+            "failed"
+        },
+        t.elapsed().as_secs_f64()
+    ));
+
     let mut totals = Totals::default();
     match lo_up() {
         Ok(()) => emit("VMTEST-INFO lo is up, 127.0.0.1 works"),
@@ -632,6 +694,15 @@ mod tests {
         );
         assert_eq!(parse_libtest("test result: ok. 3 passed"), None);
         assert_eq!(parse_libtest("running 3 tests"), None);
+    }
+
+    #[test]
+    fn libtest_verdict_after_test_output() {
+        let out = "running 3 tests\ntest a ... property a: 24 cases\nok\ntest b ... noise\nmore FAILED\ntest c ... ok\n";
+        assert_eq!(
+            libtest_results(out),
+            vec![("a".into(), "ok"), ("b".into(), "FAIL"), ("c".into(), "ok")]
+        );
     }
 
     #[test]
