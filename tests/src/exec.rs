@@ -715,9 +715,14 @@ pub fn run_world(
 ) -> Result<WorldResult, String> {
     let (dir, _) = world_names(case, role);
     let res = fork::in_child(|| {
+        let trace = std::env::var_os("PN_TRACE").is_some()
+            || std::fs::read_to_string("/proc/cmdline").is_ok_and(|c| c.contains("pn_trace=1"));
         let mut w = World::setup(role, case, probe)?;
         let mut out = format!("{}\n{}\n{}\n", w.ctx.port, w.ctx.dir, w.ctx.tag);
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
+            if trace {
+                crate::runner::say(&format!("PN_TRACE case {case} {role:?} #{i} {op:?}"));
+            }
             let o = w.run(op);
             out.push_str(&o.to_wire());
             out.push('\n');

@@ -5,7 +5,8 @@
 
 use proptest::strategy::Strategy;
 use proptest::test_runner::{
-    Config, FailurePersistence, FileFailurePersistence, TestCaseError, TestError, TestRunner,
+    Config, FailurePersistence, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError,
+    TestRng, TestRunner,
 };
 
 /// Write a line to stderr directly: not through `eprintln!`, which the test
@@ -13,6 +14,39 @@ use proptest::test_runner::{
 pub fn say(msg: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
+/// The run's seed: `$PN_SEED`, else from the clock and pid.
+///
+/// Not from the OS entropy pool (proptest's default): early in a VM booted
+/// without an RNG device, `getrandom()` blocks until the pool is
+/// initialised, which under TCG took longer than the harness's timeout.
+pub fn seed() -> u64 {
+    if let Some(s) = std::env::var("PN_SEED")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+    {
+        return s;
+    }
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    t ^ (u64::from(std::process::id()) << 32)
+}
+
+/// A ChaCha test RNG from a 64-bit seed (splitmix64 expansion).
+pub fn rng_from(seed: u64) -> TestRng {
+    let mut x = seed;
+    let mut bytes = [0u8; 32];
+    for chunk in bytes.chunks_mut(8) {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
 /// `$PROPTEST_CASES` if set (and a number), else `default`.
@@ -88,7 +122,11 @@ where
         "property {name}: {} cases (PROPTEST_CASES overrides); failures persisted in {path}",
         cfg.cases
     ));
-    let mut runner = TestRunner::new(cfg);
+    let seed = seed();
+    say(&format!(
+        "property {name}: seed {seed} (PN_SEED={seed} replays this run)"
+    ));
+    let mut runner = TestRunner::new_with_rng(cfg, rng_from(seed));
     let start = std::time::Instant::now();
     let count = std::cell::Cell::new(0u64);
     let first_failure = std::cell::Cell::new(true);
