@@ -60,7 +60,8 @@ pub const INITRAMFS: &[Need] = &[
     pkg("static busybox (/bin/busybox)", "busybox-static"),
 ];
 pub const QEMU: &[Need] = &[exe("qemu-system-x86_64", "qemu-system-x86")];
-pub const CHECKPATCH: &[Need] = &[exe("perl", "perl")];
+/// checkpatch.pl needs perl's modules, not just perl-base's /usr/bin/perl.
+pub const CHECKPATCH: &[Need] = &[pkg("perl modules", "perl")];
 
 fn installed(package: &str) -> bool {
     std::process::Command::new("dpkg-query")
