@@ -715,8 +715,7 @@ pub fn run_world(
 ) -> Result<WorldResult, String> {
     let (dir, _) = world_names(case, role);
     let res = fork::in_child(|| {
-        let trace = std::env::var_os("PN_TRACE").is_some()
-            || std::fs::read_to_string("/proc/cmdline").is_ok_and(|c| c.contains("pn_trace=1"));
+        let trace = crate::runner::verbose();
         let mut w = World::setup(role, case, probe)?;
         let mut out = format!("{}\n{}\n{}\n", w.ctx.port, w.ctx.dir, w.ctx.tag);
         for (i, op) in ops.iter().enumerate() {

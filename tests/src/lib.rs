@@ -45,13 +45,14 @@
 //!
 //! # Failures
 //!
-//! Progress and the first (unshrunk) failure of a property are written to
-//! stderr directly, so they are visible even if the VM's per-program timeout
-//! kills the test. `PN_TRACE=1` (or `pn_trace=1` on the VM kernel command line) makes every world print each operation
-//! before running it (to find a hanging operation).
+//! The first (unshrunk) failure of a property is written to stderr
+//! directly, so it is visible even if the VM's per-program timeout kills the
+//! test while shrinking. `PN_TRACE=1` (or `pn_trace=1` on the VM kernel
+//! command line) adds progress lines and makes every world print each
+//! operation before running it (to find a hanging operation).
 //!
-//! Each property prints its seed; `PN_SEED=<seed>` replays a run. A
-//! failing property prints the shrunk sequence (one readable line per
+//! A failing property names its seed (`PN_SEED=<seed>` replays the run),
+//! and prints the shrunk sequence (one readable line per
 //! operation with the model's prediction, the unrestricted outcome and the
 //! kernel's) and the seed. Seeds are persisted in
 //! `tests/proptest-regressions/<property>.txt` when the source tree is

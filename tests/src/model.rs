@@ -199,6 +199,27 @@ pub fn ptrace_access(tracer: u32, target: u32, same_thread_group: bool) -> Outco
     }
 }
 
+/// How a mechanism reports a `ptrace_may_access()` refusal. The LSM hook
+/// returns `EPERM`, but `ptrace_may_access()` is a yes/no question and each
+/// caller picks its errno: `/proc/PID/mem` goes through `mm_access()`, which
+/// answers `EACCES` (process_vm_readv/writev map that back to `EPERM`;
+/// PTRACE_ATTACH/SEIZE and pidfd_getfd() say `EPERM`).
+pub fn access_denied_errno(how: PtraceHow) -> i32 {
+    match how {
+        PtraceHow::ProcMem => libc::EACCES,
+        _ => libc::EPERM,
+    }
+}
+
+/// A cross-task access by `how`: [`ptrace_access`] with the mechanism's
+/// errno.
+pub fn ptrace_access_by(how: PtraceHow, tracer: u32, target: u32) -> Outcome {
+    match ptrace_access(tracer, target, false) {
+        Outcome::Err(_) => Outcome::Err(access_denied_errno(how)),
+        o => o,
+    }
+}
+
 /// `PTRACE_TRACEME`: the parent's flags must be a subset of the caller's.
 pub fn traceme(parent: u32, caller: u32) -> Outcome {
     if exceeds(parent, caller) {
@@ -405,8 +426,8 @@ impl Model {
                 }
                 exact(match (how, dir) {
                     (PtraceHow::TraceMe, _) => traceme(world, child.flags),
-                    (_, PtraceDir::ParentToChild) => ptrace_access(world, child.flags, false),
-                    (_, PtraceDir::ChildToParent) => ptrace_access(child.flags, world, false),
+                    (_, PtraceDir::ParentToChild) => ptrace_access_by(*how, world, child.flags),
+                    (_, PtraceDir::ChildToParent) => ptrace_access_by(*how, child.flags, world),
                 })
             }
             Op::SelfAccess => exact(ptrace_access(self.main.flags, self.main.flags, true)),

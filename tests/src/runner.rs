@@ -49,6 +49,14 @@ pub fn rng_from(seed: u64) -> TestRng {
     TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
+/// Progress output wanted (`PN_TRACE` set, or `pn_trace=1` on the kernel
+/// command line)? Off by default: direct stderr writes land in the middle
+/// of libtest's `test NAME ... ok` line, which the VM harness parses.
+pub fn verbose() -> bool {
+    std::env::var_os("PN_TRACE").is_some()
+        || std::fs::read_to_string("/proc/cmdline").is_ok_and(|c| c.contains("pn_trace=1"))
+}
+
 /// `$PROPTEST_CASES` if set (and a number), else `default`.
 pub fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -118,10 +126,13 @@ where
 {
     let cfg = config(name, default_cases);
     let path = persistence_path(name);
-    say(&format!(
-        "property {name}: {} cases (PROPTEST_CASES overrides); failures persisted in {path}",
-        cfg.cases
-    ));
+    let verbose = verbose();
+    if verbose {
+        say(&format!(
+            "property {name}: {} cases (PROPTEST_CASES overrides); failures persisted in {path}",
+            cfg.cases
+        ));
+    }
     let seed = seed();
     say(&format!(
         "property {name}: seed {seed} (PN_SEED={seed} replays this run)"
@@ -133,7 +144,7 @@ where
     let res = runner.run(&strategy, |v| {
         let n = count.get() + 1;
         count.set(n);
-        if n.is_multiple_of(16) {
+        if verbose && n.is_multiple_of(16) {
             say(&format!(
                 "property {name}: {n} runs, {:.1}s",
                 start.elapsed().as_secs_f64()
@@ -156,7 +167,7 @@ where
             let seeds = std::fs::read_to_string(&path).unwrap_or_default();
             let seeds: Vec<&str> = seeds.lines().filter(|l| l.starts_with("cc ")).collect();
             panic!(
-                "property {name} failed.\nminimal failing input: {value:#?}\n{reason}\n\
+                "property {name} failed (PN_SEED={seed} replays the run).\nminimal failing input: {value:#?}\n{reason}\n\
                  persisted seeds ({path}; copy into tests/proptest-regressions/{name}.txt to replay):\n{}",
                 seeds.join("\n")
             );

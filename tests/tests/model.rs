@@ -338,6 +338,15 @@ fn ptrace_and_traceme_rules() {
     assert_eq!(ptrace_access(1, 1, false), OK);
     assert_eq!(ptrace_access(1, 0, false), err(EPERM));
     assert_eq!(ptrace_access(1, 0, true), OK, "same thread group");
+    use prctl_network_tests::model::ptrace_access_by;
+    assert_eq!(
+        ptrace_access_by(PtraceHow::ProcMem, 1, 0),
+        err(libc::EACCES),
+        "mm_access() says EACCES"
+    );
+    assert_eq!(ptrace_access_by(PtraceHow::VmReadv, 1, 0), err(EPERM));
+    assert_eq!(ptrace_access_by(PtraceHow::PidfdGetfd, 1, 0), err(EPERM));
+    assert_eq!(ptrace_access_by(PtraceHow::ProcMem, 0, 1), OK);
     assert_eq!(traceme(0, 1), OK);
     assert_eq!(traceme(1, 1), OK);
     assert_eq!(traceme(1, 0), err(EPERM));

@@ -5,7 +5,7 @@
 use prctl_network_tests::check::require_series;
 use prctl_network_tests::exec::ptrace_op;
 use prctl_network_tests::fork::in_child;
-use prctl_network_tests::model::{ptrace_access, traceme};
+use prctl_network_tests::model::{ptrace_access_by, traceme};
 use prctl_network_tests::ops::{PtraceDir, PtraceHow};
 use prctl_network_tests::outcome::Outcome;
 use prctl_network_tests::sys;
@@ -52,8 +52,8 @@ fn ptrace_matrix() {
                     let got = ptrace_op(how, dir, child_off, devnull);
                     let want = match (how, dir) {
                         (TraceMe, _) => traceme(world_flags, child_flags),
-                        (_, ParentToChild) => ptrace_access(world_flags, child_flags, false),
-                        (_, ChildToParent) => ptrace_access(child_flags, world_flags, false),
+                        (_, ParentToChild) => ptrace_access_by(how, world_flags, child_flags),
+                        (_, ChildToParent) => ptrace_access_by(how, child_flags, world_flags),
                     };
                     if got != want {
                         out.push_str(&format!(
