@@ -274,10 +274,15 @@ pub fn build(kernel: &Kernel) -> Result<Initramfs> {
     }
     let mut used = std::collections::BTreeSet::new();
     for t in &tests {
-        let mut name = test_name(Path::new(&t.executable));
-        if !used.insert(name.clone()) {
-            name = format!("{name}-{}", used.len());
-            used.insert(name.clone());
+        // A binary's unit tests share the binary's name with an integration
+        // test of the same name: call them `<bin>-bin`.
+        let base = test_name(Path::new(&t.executable));
+        let base = if t.bin { format!("{base}-bin") } else { base };
+        let mut name = base.clone();
+        let mut n = 1;
+        while !used.insert(name.clone()) {
+            n += 1;
+            name = format!("{base}-{n}");
         }
         a.file(
             &format!("tests/rust/{name}"),
