@@ -5,14 +5,16 @@
 //! reboots by itself: no test harness runs next to it), booted alternately
 //!
 //! * `A`: with `lsm=landlock,yama` on the command line: prctl_network is not
-//!   enabled (state `a`);
+//!   enabled (state `a`; also `d` and `e`, reported as `d@A`, `e@A`);
 //! * `B`: with the default `CONFIG_LSM` (module enabled): states `b`, `c`,
-//!   `d`, `e`, interleaved round by round inside the guest;
+//!   `d`, `e`;
 //!
+//! the states of a boot interleaved round by round inside the guest,
 //! `A1 B1 A2 B2 ...` (`--pairs N`). The guest prints `BENCH ... ticks_per_op=
-//! ns_per_op=` lines; this module collects them per (state, op) over all
-//! boots of a kind, takes min and median, and writes a Markdown table
-//! (op x state) with the ratios `b/a`, `c/d` and `c/e`, computed from TSC
+//! ns_per_op=` lines; this module collects them per (state, boot kind) and
+//! op over all boots, takes min and median, and writes a Markdown table
+//! (op x state) with the ratios `b/a`, `c/d`, `c/e`, `d/d@A`, `e/e@A`
+//! (`null`, a hook-free getppid, gives the cross-boot noise floor), from TSC
 //! ticks (under TCG the guest's `rdtsc` is the host's TSC, the same clock in
 //! both boots). Results: target/bench/bench.md and target/bench/bench.json.
 //!

@@ -2,6 +2,7 @@
 //! rust-analyzer xtask pattern: plain Rust, one module per job, commands
 //! run through xshell/std::process, no shell scripts that grow logic.
 
+mod bench;
 mod build;
 mod cache;
 mod check_series;
@@ -30,6 +31,7 @@ Commands:
   initramfs      build the VM's initramfs (static /init, tests, kselftests, busybox)
   vm-test        kernel + initramfs, boot QEMU, run every test as root and as uid 1000
   run            boot the same kernel+initramfs with an interactive shell
+  bench          microbenchmarks in the VM: module off/on, flag set, seccomp, Landlock
   check-series   check that patches/series applies (--fuzz=0) to the debian and vanilla trees
   checkpatch     run the patched tree's scripts/checkpatch.pl --strict on each patch
 
@@ -147,6 +149,21 @@ fn try_main() -> Result<i32> {
             args.finish()?;
             vm_test::run_interactive(&opts)?;
             Ok(0)
+        }
+        "bench" => {
+            if help {
+                print!("{}\n{KERNEL_OPTS}", bench::HELP);
+                return Ok(0);
+            }
+            let opts = bench::BenchOpts {
+                kernel: kernel_opts(&mut args)?,
+                pairs: args.parsed("--pairs")?.unwrap_or(bench::DEFAULT_PAIRS),
+                rounds: args.parsed("--rounds")?.unwrap_or(bench::DEFAULT_ROUNDS),
+                iters: args.parsed("--iters")?.unwrap_or(bench::DEFAULT_ITERS),
+                timeout: args.parsed("--timeout")?.unwrap_or(600),
+            };
+            args.finish()?;
+            Ok(code(bench::run(&opts)?))
         }
         "check-series" => {
             if help {
