@@ -376,19 +376,47 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-fn stats(samples: &[&Sample]) -> Option<Stats> {
+/// `ghz`: TSC ticks per ns, one rate for every boot (see `common_ghz`).
+fn stats(samples: &[&Sample], ghz: f64) -> Option<Stats> {
     if samples.is_empty() {
         return None;
     }
     let mut t: Vec<f64> = samples.iter().map(|s| s.ticks).collect();
-    let mut ns: Vec<f64> = samples.iter().map(|s| s.ns).collect();
+    let min_ticks = t.iter().copied().fold(f64::INFINITY, f64::min);
+    let med_ticks = median(&mut t);
     Some(Stats {
         n: samples.len(),
-        min_ticks: t.iter().copied().fold(f64::INFINITY, f64::min),
-        med_ticks: median(&mut t),
-        min_ns: ns.iter().copied().fold(f64::INFINITY, f64::min),
-        med_ns: median(&mut ns),
+        min_ticks,
+        med_ticks,
+        min_ns: min_ticks / ghz,
+        med_ns: med_ticks / ghz,
     })
+}
+
+/// The TSC rate used to show ns: the median of the boots' calibrations
+/// (`tsc_ghz=` in BENCH-INFO), those done on the `tsc` clocksource preferred.
+/// A boot still on `refined-jiffies` can be a few percent off; one common
+/// rate keeps the ns columns consistent with the tick ratios.
+fn common_ghz(boots: &[Boot]) -> f64 {
+    let rate = |tsc_only: bool| -> Vec<f64> {
+        boots
+            .iter()
+            .flat_map(|b| &b.info)
+            .map(|i| fields(&format!("INFO {i}")))
+            .filter(|kv| !tsc_only || kv.get("clocksource").is_some_and(|c| c == "tsc"))
+            .filter_map(|kv| kv.get("tsc_ghz").and_then(|g| g.parse::<f64>().ok()))
+            .filter(|g| *g > 0.0)
+            .collect()
+    };
+    let mut v = rate(true);
+    if v.is_empty() {
+        v = rate(false);
+    }
+    if v.is_empty() {
+        1.0
+    } else {
+        median(&mut v)
+    }
 }
 
 struct Ratio {
@@ -402,6 +430,8 @@ struct Ratio {
 struct Report<'a> {
     boots: &'a [Boot],
     opts: &'a BenchOpts,
+    /// TSC ticks per ns used for the ns columns
+    ghz: f64,
     /// (column name, op) -> stats over every boot of the column's kind
     cells: BTreeMap<(&'static str, String), Stats>,
     ops: Vec<String>,
@@ -417,6 +447,7 @@ impl<'a> Report<'a> {
                 ops.push(s.op.clone());
             }
         }
+        let ghz = common_ghz(boots);
         let mut cells = BTreeMap::new();
         for &(st, kind, col) in COLUMNS {
             for op in &ops {
@@ -425,7 +456,7 @@ impl<'a> Report<'a> {
                     .copied()
                     .filter(|s| s.state == st && s.kind == kind && &s.op == op)
                     .collect();
-                if let Some(x) = stats(&v) {
+                if let Some(x) = stats(&v, ghz) {
                     cells.insert((col, op.clone()), x);
                 }
             }
@@ -454,6 +485,7 @@ impl<'a> Report<'a> {
         Report {
             boots,
             opts,
+            ghz,
             cells,
             ops,
             ratios,
@@ -632,7 +664,8 @@ impl<'a> Report<'a> {
             s,
             "\n## Notes\n\n\
              - Ratios are computed from TSC ticks (`rdtsc`; under QEMU TCG the host's TSC, the same clock in \
-             every boot); ns are ticks divided by the TSC rate each boot measured against CLOCK_MONOTONIC.\n\
+             every boot); ns are ticks divided by one TSC rate, {:.3} GHz, the median of the boots' \
+             calibrations against CLOCK_MONOTONIC.\n\
              - Under TCG absolute times mean little (every guest instruction is translated); the ratios of one \
              run are the result. `null` (getppid) touches no socket hook: its b/a (and d/d@A, e/e@A) is the \
              noise floor between boots. b/a compares two boots; c/d and c/e compare states interleaved \
@@ -640,7 +673,8 @@ impl<'a> Report<'a> {
              - Instruction counts: not available, there is no `perf` in the guest (tinyconfig, no PERF_EVENTS).\n\
              - `socket_denied` in c and d, `sendto_denied` in c, `tcp_connect_denied` and `tcp_attempt` are \
              denials (EPERM, or EACCES from Landlock); `tcp_attempt` is socket(AF_INET, SOCK_STREAM) plus, \
-             where that succeeds (Landlock), connect + close: what a denied client pays."
+             where that succeeds (Landlock), connect + close: what a denied client pays.",
+            self.ghz
         );
         let _ = writeln!(s, "\n## Boots\n");
         for b in self.boots {
@@ -670,6 +704,7 @@ impl<'a> Report<'a> {
             "  \"options\": {{\"pairs\": {}, \"rounds\": {}, \"iters\": {}}},",
             self.opts.pairs, self.opts.rounds, self.opts.iters
         );
+        let _ = writeln!(s, "  \"tsc_ghz\": {},", jnum(self.ghz));
         s.push_str("  \"boots\": [\n");
         let boots: Vec<String> = self
             .boots
@@ -702,7 +737,7 @@ impl<'a> Report<'a> {
                     .collect();
                 format!(
                     "    {{\"column\": \"{col}\", \"state\": \"{st}\", \"boots\": \"{kind}\", \"op\": {}, \"n\": {}, \"min_ns\": {}, \"median_ns\": {}, \
-                     \"min_ticks\": {}, \"median_ticks\": {}, \"samples_boot_ticks_ns\": [{}]}}",
+                     \"min_ticks\": {}, \"median_ticks\": {}, \"samples_boot_ticks_guest_ns\": [{}]}}",
                     jstr(op),
                     c.n,
                     jnum(c.min_ns),
