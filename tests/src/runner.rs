@@ -134,9 +134,11 @@ where
         ));
     }
     let seed = seed();
-    say(&format!(
-        "property {name}: seed {seed} (PN_SEED={seed} replays this run)"
-    ));
+    if verbose {
+        say(&format!(
+            "property {name}: seed {seed} (PN_SEED={seed} replays this run)"
+        ));
+    }
     let mut runner = TestRunner::new_with_rng(cfg, rng_from(seed));
     let start = std::time::Instant::now();
     let count = std::cell::Cell::new(0u64);
