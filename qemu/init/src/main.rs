@@ -545,6 +545,10 @@ fn check_kernel(opts: &Opts, totals: &mut Totals) {
                 std::thread::sleep(Duration::from_secs(1));
             }
             let leaks = std::fs::read_to_string(ctl).unwrap_or_default();
+            emit(&format!(
+                "VMTEST-INFO kmemleak scan done: {} unreferenced object(s)",
+                leaks.matches("unreferenced object").count()
+            ));
             if !leaks.trim().is_empty() {
                 report.push("kmemleak reports:".into());
                 report.extend(leaks.lines().take(200).map(str::to_string));
