@@ -510,6 +510,63 @@ impl<'a> Report<'a> {
         }
     }
 
+    /// Per-boot minimum ticks of a column for an op, in boot order.
+    fn boot_mins(&self, col: &str, op: &str) -> Vec<(String, f64)> {
+        let Some(&(st, kind, _)) = COLUMNS.iter().find(|c| c.2 == col) else {
+            return Vec::new();
+        };
+        let mut v: Vec<(String, f64)> = Vec::new();
+        for b in self.boots {
+            let m = b
+                .samples
+                .iter()
+                .filter(|x| x.state == st && x.kind == kind && x.op == op)
+                .map(|x| x.ticks)
+                .fold(f64::INFINITY, f64::min);
+            if m.is_finite() {
+                v.push((b.label.clone(), m));
+            }
+        }
+        v
+    }
+
+    /// Whether the per-boot minima of `num` and `den` do not overlap:
+    /// Some(true) every `num` boot slower than every `den` boot, Some(false)
+    /// every one faster, None overlapping (or fewer than 2 boots a side).
+    fn disjoint(&self, num: &str, den: &str, op: &str) -> Option<bool> {
+        let n = self.boot_mins(num, op);
+        let d = self.boot_mins(den, op);
+        if n.len() < 2 || d.len() < 2 {
+            return None;
+        }
+        let lo = |v: &[(String, f64)]| v.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
+        let hi = |v: &[(String, f64)]| v.iter().map(|x| x.1).fold(0.0, f64::max);
+        if lo(&n) > hi(&d) {
+            Some(true)
+        } else if hi(&n) < lo(&d) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    fn disjoint_note(&self, num: &str, den: &str) -> String {
+        let ops: Vec<&str> = self
+            .ops
+            .iter()
+            .map(String::as_str)
+            .filter(|op| *op != "null" && self.disjoint(num, den, op) == Some(true))
+            .collect();
+        if ops.is_empty() {
+            format!("; per-boot minima of {num} and {den} overlap for every socket op")
+        } else {
+            format!(
+                "; every {num} boot slower than every {den} boot (per-boot minima, see below) for: {}",
+                ops.join(", ")
+            )
+        }
+    }
+
     /// (statement, holds by min, holds by median, detail)
     fn goals(&self) -> Vec<(String, Option<bool>, Option<bool>, String)> {
         let mut g = Vec::new();
@@ -536,7 +593,7 @@ impl<'a> Report<'a> {
             "b/a <= 1.01 for every socket op".to_string(),
             bmin,
             bmed,
-            format!("min/median: {detail}"),
+            format!("min/median: {detail}{}", self.disjoint_note("b", "a")),
         ));
         let cd: Vec<&Ratio> = DENIAL_OPS
             .iter()
@@ -676,6 +733,48 @@ impl<'a> Report<'a> {
              where that succeeds (Landlock), connect + close: what a denied client pays.",
             self.ghz
         );
+        let _ = writeln!(
+            s,
+            "\n## Per-boot minima (ticks) of the cross-boot comparisons\n\n\
+             Same-kind spread = max/min of a column's per-boot minima (boot-to-boot noise); \
+             \"disjoint\" = every boot of one side slower than every boot of the other.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| op | num/den | num per boot | den per boot | spread num, den | disjoint |"
+        );
+        let _ = writeln!(s, "|----|----|----|----|---:|----|");
+        for &(num, den) in RATIOS.iter().filter(|r| r.1 == "a" || r.1.ends_with("@A")) {
+            for op in &self.ops {
+                let (n, d) = (self.boot_mins(num, op), self.boot_mins(den, op));
+                if n.is_empty() || d.is_empty() {
+                    continue;
+                }
+                let list = |v: &[(String, f64)]| {
+                    v.iter()
+                        .map(|(b, m)| format!("{b} {m:.0}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let spread = |v: &[(String, f64)]| {
+                    let lo = v.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
+                    v.iter().map(|x| x.1).fold(0.0, f64::max) / lo
+                };
+                let dis = match self.disjoint(num, den, op) {
+                    Some(true) => format!("{num} slower"),
+                    Some(false) => format!("{num} faster"),
+                    None => "overlap".to_string(),
+                };
+                let _ = writeln!(
+                    s,
+                    "| {op} | {num}/{den} | {} | {} | {:.3}, {:.3} | {dis} |",
+                    list(&n),
+                    list(&d),
+                    spread(&n),
+                    spread(&d)
+                );
+            }
+        }
         let _ = writeln!(s, "\n## Boots\n");
         for b in self.boots {
             let _ = writeln!(
