@@ -19,14 +19,15 @@
 //! | `a`   | kernel booted with `lsm=landlock,yama` (module not enabled), no restriction |
 //! | `b`   | module enabled, `PR_GET_NETWORK` flag clear |
 //! | `c`   | `PR_SET_NETWORK, PR_NETWORK_OFF` (the denial path) |
-//! | `d`   | seccomp-bpf: arch == x86_64, `nr == __NR_socket && args[0] != AF_UNIX` -> `ERRNO(EPERM)`, else allow |
+//! | `d`   | seccomp-bpf: arch == x86_64, `nr == __NR_socket && args[0] != AF_UNIX` -> `ERRNO(EPERM)`, else allow (x32 syscalls: `EPERM`) |
 //! | `e`   | Landlock (ABI >= 4) ruleset handling `CONNECT_TCP`/`BIND_TCP`, no rule |
 //!
 //! Every state, the unrestricted ones included, runs in a freshly forked
 //! child (restrictions are irreversible, and fork-per-state keeps the
 //! unrestricted states comparable), with `no_new_privs` set in all of them
 //! (required by `c`, `d` and `e`; it changes no socket path). The child is
-//! pinned to the last CPU. Sockets a restricted state must still hold (the
+//! pinned to the last CPU (the tinyconfig VM kernel is built without SMP,
+//! so in practice there is one; `BENCH-INFO cpus=` says). Sockets a restricted state must still hold (the
 //! UDP pair, a TCP socket for the denied connect, the `AF_UNIX` server) are
 //! made before the restriction, as a sandboxed service would inherit them.
 //!
