@@ -6,7 +6,7 @@
 //! * The free functions are the per-hook rules: [`socket_create`],
 //!   [`address_rule`], [`ptrace_access`], [`traceme`], [`uring_personality`].
 //! * [`Model`] tracks a whole generated sequence (main thread, parked
-//!   threads, socket slots) and predicts each [`Op`](crate::ops::Op).
+//!   threads, socket slots) and predicts each [`Op`].
 
 use crate::abi::{PR_NETWORK_ALL_FLAGS, PR_NETWORK_OFF};
 use crate::addr::{AddrCtx, Encoded, SOCKADDR_STORAGE};
