@@ -47,14 +47,14 @@
 //!
 //! Defaults are sized so the whole crate runs well within three minutes
 //! under QEMU TCG on two vCPUs, as root and as uid 1000 (measured: about
-//! 0.1 s per generated sequence for both worlds, the whole crate about two
-//! minutes including boot):
+//! 0.1 s per generated sequence for both worlds; the whole crate, root and
+//! uid 1000, in 111 s including boot on a busy two-core host):
 //!
 //! | test | default | raise with |
 //! | --- | --- | --- |
-//! | `sequences::kernel_matches_model` (0..=3 sockets + ≤ 24 ops per case) | 64 cases | `PROPTEST_CASES` |
-//! | `uring::uring_matches_model` (≤ 8 ring ops per case) | 32 cases | `PROPTEST_CASES` |
-//! | `oracle_determinism` | 24 cases | `PROPTEST_CASES` |
+//! | `sequences::kernel_matches_model` (0..=3 sockets + ≤ 24 ops per case) | 128 cases | `PROPTEST_CASES` |
+//! | `uring::uring_matches_model` (≤ 8 ring ops per case) | 48 cases | `PROPTEST_CASES` |
+//! | `oracle_determinism` | 32 cases | `PROPTEST_CASES` |
 //! | `model.rs` properties (pure) | 256 cases | `PROPTEST_CASES` |
 //! | `race.rs` | 5 threads × 300 rounds, fork every 16th | `PN_RACE_ROUNDS` |
 //!
