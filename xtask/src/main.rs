@@ -6,6 +6,7 @@ mod bench;
 mod build;
 mod cache;
 mod check_series;
+mod ci;
 mod checkpatch;
 mod config;
 mod cpio;
@@ -34,6 +35,8 @@ Commands:
   bench          microbenchmarks in the VM: module off/on, flag set, seccomp, Landlock
   check-series   check that patches/series applies (--fuzz=0) to the debian and vanilla trees
   checkpatch     run the patched tree's scripts/checkpatch.pl --strict on each patch
+  ci             everything: fmt, clippy, doc, host tests, checkpatch, check-series,
+                 vm-test, vm-test --debug (what .ci/run runs)
 
 Every command has --help. Cache: $PRCTL_NETWORK_CACHE, default
 $XDG_CACHE_HOME/prctl-network or ~/.cache/prctl-network.
@@ -188,6 +191,19 @@ fn try_main() -> Result<i32> {
             let opts = kernel_opts(&mut args)?;
             args.finish()?;
             Ok(code(checkpatch::run(&opts.source)?))
+        }
+        "ci" => {
+            if help {
+                print!("{}\n{KERNEL_OPTS}", ci::HELP);
+                return Ok(0);
+            }
+            let opts = ci::CiOpts {
+                debug: !args.flag("--no-debug"),
+                locked: args.flag("--locked"),
+                kernel: kernel_opts(&mut args)?,
+            };
+            args.finish()?;
+            Ok(code(ci::run(&opts)?))
         }
         other => bail!("unknown command {other:?}\n\n{HELP}"),
     }

@@ -31,19 +31,13 @@ pub struct VmOpts {
     pub timeout: Option<u64>,
 }
 
-/// Console patterns that mean the kernel complained.
-pub const KERNEL_ISSUES: &[&str] = &[
-    "BUG:",
-    "WARNING:",
-    "KASAN",
-    "possible circular locking",
-    "possible recursive locking",
-    "INFO: lockdep",
-    "Oops",
-    "unreferenced object",
-    "UBSAN:",
-    "general protection fault",
-];
+/// Console patterns that mean the kernel complained (`qemu/kernel-issues.txt`,
+/// shared with the guest /init, which scans dmesg for the same list).
+pub fn kernel_issues() -> impl Iterator<Item = &'static str> {
+    include_str!("../../qemu/kernel-issues.txt")
+        .lines()
+        .filter(|l| !l.is_empty())
+}
 
 pub fn run_interactive(kopts: &KernelOpts) -> Result<()> {
     let _lock = cache::lock()?;
@@ -188,7 +182,7 @@ pub fn run(opts: &VmOpts) -> Result<bool> {
                 panicked = true;
                 println!("[console] {line}");
             }
-            if KERNEL_ISSUES.iter().any(|p| line.contains(p)) {
+            if kernel_issues().any(|p| line.contains(p)) {
                 println!("[console] {line}");
                 issues.push(line.clone());
             }

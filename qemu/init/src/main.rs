@@ -506,18 +506,13 @@ fn programs(dir: &str) -> Vec<PathBuf> {
     v
 }
 
-const KERNEL_ISSUES: &[&str] = &[
-    "BUG:",
-    "WARNING:",
-    "KASAN",
-    "possible circular locking",
-    "possible recursive locking",
-    "INFO: lockdep",
-    "Oops",
-    "unreferenced object",
-    "UBSAN:",
-    "general protection fault",
-];
+/// Kernel log patterns that mean the kernel complained (shared with the
+/// host side, which scans the console for the same list).
+fn kernel_issues() -> impl Iterator<Item = &'static str> {
+    include_str!("../../kernel-issues.txt")
+        .lines()
+        .filter(|l| !l.is_empty())
+}
 
 fn kernel_log() -> String {
     // SAFETY: klogctl with a buffer we own.
@@ -561,7 +556,7 @@ fn check_kernel(opts: &Opts, totals: &mut Totals) {
     let lines: Vec<&str> = log.lines().collect();
     let mut i = 0;
     while i < lines.len() {
-        if KERNEL_ISSUES.iter().any(|p| lines[i].contains(p)) {
+        if kernel_issues().any(|p| lines[i].contains(p)) {
             let end = (i + 30).min(lines.len());
             report.extend(lines[i..end].iter().map(|l| l.to_string()));
             report.push("...".into());
