@@ -1,6 +1,7 @@
 //! Model-based property tests of the prctl-network LSM.
 //!
-//! The specification is `notes/SEMANTICS.md`: `prctl(PR_SET_NETWORK,
+//! The specification is `Documentation/userspace-api/prctl-network.rst`
+//! (in `patches/0002-*`): `prctl(PR_SET_NETWORK,
 //! PR_NETWORK_OFF)` irrevocably removes a thread's ability to open new
 //! network channels. This crate holds
 //!
@@ -32,7 +33,7 @@
 //!
 //! | file | what | needs the kernel |
 //! | --- | --- | --- |
-//! | `tests/model.rs` | the model against SEMANTICS.md rule by rule; invariants over generated sequences; the comparison fails on a wrong kernel | no |
+//! | `tests/model.rs` | the model against the specification rule by rule; invariants over generated sequences; the comparison fails on a wrong kernel | no |
 //! | `tests/oracle_determinism.rs` | two unrestricted runs of a sequence agree (the oracle is not noise) | no (runs anywhere) |
 //! | `tests/sequences.rs` | **the property**: generated sequences, kernel = model; plus hand-written scenario sequences | yes |
 //! | `tests/uring.rs` | io_uring socket/connect/bind/sendmsg, inline and `IOSQE_ASYNC`, rings and personalities before/after | yes |

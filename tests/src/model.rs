@@ -1,5 +1,6 @@
 //! The reference model: pure Rust, no syscalls. Written from
-//! `notes/SEMANTICS.md` (the project's specification), rule by rule.
+//! the specification, `Documentation/userspace-api/prctl-network.rst` (in `patches/0002-*`), and
+//! the README's semantics tables, rule by rule.
 //!
 //! * [`Creds`] is one task's state (flags word, no_new_privs, whether it has
 //!   CAP_SYS_ADMIN in its user namespace) with the prctl rules.
@@ -48,7 +49,7 @@ impl Creds {
     }
 
     /// `prctl(PR_SET_NETWORK, flags, a3, a4, a5)`: the five steps of
-    /// SEMANTICS.md in their order; commits on success.
+    /// the specification in their order; commits on success.
     pub fn set_network(&mut self, flags: u64, a3: u64, a4: u64, a5: u64) -> Outcome {
         let all = PR_NETWORK_ALL_FLAGS;
         if flags & !all != 0 {

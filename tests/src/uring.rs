@@ -2,7 +2,7 @@
 //! `IOSQE_ASYNC` (io-wq), on rings made before or after the restriction, with
 //! or without a personality registered before or after it.
 //!
-//! Model (SEMANTICS.md): the requests go through the same hooks with the
+//! Model (the specification, `prctl-network.rst`): the requests go through the same hooks with the
 //! submitter's credentials; a personality whose creds lack a restriction the
 //! submitter has makes any request fail with `EPERM`.
 //!

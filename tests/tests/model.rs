@@ -1,5 +1,5 @@
 //! Host tests of the reference model: pure, no kernel involved. They pin the
-//! model to SEMANTICS.md rule by rule, check invariants over generated
+//! model to the specification (`prctl-network.rst`) rule by rule, check invariants over generated
 //! sequences, and check that the comparison really fails on a mismatch.
 
 use prctl_network_tests::addr::{Addr, AddrCtx, NameRef, PathRef, PortRef};

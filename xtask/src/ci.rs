@@ -92,7 +92,9 @@ pub fn run(opts: &CiOpts) -> Result<bool> {
         });
     };
     let locked = opts.locked;
-    step("fmt", &mut || cargo(&["fmt", "--all", "--", "--check"], &[], false));
+    step("fmt", &mut || {
+        cargo(&["fmt", "--all", "--", "--check"], &[], false)
+    });
     step("clippy", &mut || {
         cargo(
             &[
