@@ -1,13 +1,12 @@
 //! Real programs beside the generated cases: busybox `nc`/`wget` under the
-//! restriction (via /usr/bin/nonet when present, else the flag is set in the
-//! forked child before exec), the X11 case (a pathname AF_UNIX server keeps
-//! serving a restricted client), a TCP connection made before the
+//! restriction (run by `nonet`, the crate's command), the X11 case (a
+//! pathname AF_UNIX server keeps serving a restricted client, in-process and
+//! as a program under `nonet`), a TCP connection made before the
 //! restriction, and unrestricted processes on lo working as before.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -43,25 +42,17 @@ fn http_server() -> (u16, Arc<AtomicUsize>) {
 /// Run a command (restricted or not) with a timeout; exit code (or -1 if
 /// killed) and stdout+stderr.
 fn run(argv: &[&str], restricted: bool, stdin: &[u8]) -> (i32, String) {
-    let use_nonet = restricted && std::path::Path::new(NONET).exists();
-    let mut cmd = if use_nonet {
+    let mut cmd = if restricted {
+        assert!(
+            std::path::Path::new(NONET).exists(),
+            "{NONET} missing in the VM"
+        );
         let mut c = Command::new(NONET);
         c.arg("--").args(argv);
         c
     } else {
         let mut c = Command::new(argv[0]);
         c.args(&argv[1..]);
-        if restricted {
-            // SAFETY: the closure only makes two prctl syscalls.
-            unsafe {
-                c.pre_exec(|| {
-                    if sys::set_nnp() != Outcome::Ok(0) || sys::set_off() != Outcome::Ok(0) {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
-        }
         c
     };
     cmd.stdin(Stdio::piped())
@@ -224,6 +215,52 @@ fn pathname_unix_server_serves_restricted_client() {
         r.map(|_| String::new())
     })
     .unwrap();
+}
+
+/// `nonet -- pn-unix-client PATH` (a local client program, as an X11 or
+/// D-Bus client is) talks to a pathname AF_UNIX server; the same program
+/// cannot reach an abstract name, and without `nonet` it can.
+#[test]
+#[ignore = "needs the prctl-network kernel: run by cargo xtask vm-test"]
+fn nonet_unix_client_program_reaches_pathname_server_only() {
+    require_series();
+    let client = "/usr/bin/pn-unix-client";
+    assert!(
+        std::path::Path::new(client).exists(),
+        "{client} missing in the VM"
+    );
+    let tag = format!("pn-nonet-unix-{}", std::process::id());
+    let path = std::env::temp_dir().join(&tag);
+    let _ = std::fs::remove_file(&path);
+    let serve = |l: UnixListener| {
+        std::thread::spawn(move || {
+            for s in l.incoming() {
+                let Ok(mut s) = s else { continue };
+                let mut buf = Vec::new();
+                let _ = s.read_to_end(&mut buf);
+                let mut reply = b"ack:".to_vec();
+                reply.extend_from_slice(&buf);
+                let _ = s.write_all(&reply);
+            }
+        })
+    };
+    serve(UnixListener::bind(&path).unwrap());
+    use std::os::linux::net::SocketAddrExt;
+    let abs = std::os::unix::net::SocketAddr::from_abstract_name(tag.as_bytes()).unwrap();
+    serve(UnixListener::bind_addr(&abs).unwrap());
+    let p = path.to_str().unwrap();
+    let at = format!("@{tag}");
+
+    let r = run(&[client, p, "hello"], true, b"");
+    assert_eq!(r, (0, "ack:hello".to_string()), "nonet -- {client} {p}");
+    let (code, out) = run(&[client, &at, "hello"], true, b"");
+    assert_eq!(code, 1, "nonet -- {client} {at}: {out}");
+    assert!(out.contains("Operation not permitted"), "{out}");
+    // The same program, unrestricted, reaches the abstract server: the
+    // denial above is the restriction, not a broken client.
+    let r = run(&[client, &at, "hi"], false, b"");
+    assert_eq!(r, (0, "ack:hi".to_string()), "{client} {at}");
+    let _ = std::fs::remove_file(&path);
 }
 
 /// A TCP connection made before the restriction keeps working both ways;

@@ -21,8 +21,9 @@ use std::process::{Command, Stdio};
 
 pub const TARGET: &str = "x86_64-unknown-linux-gnu";
 const SETUID_BINS: &[&str] = &["pn-suid-probe"];
-/// Binaries the VM cannot do without (the tests exec pn-suid-probe).
-const REQUIRED_BINS: &[&str] = &["init", "pn-suid-probe"];
+/// Binaries the VM cannot do without (the tests exec pn-suid-probe,
+/// nonet and pn-unix-client).
+const REQUIRED_BINS: &[&str] = &["init", "pn-suid-probe", "nonet", "pn-unix-client"];
 /// Binaries expected in /usr/bin; a missing one is reported, not fatal.
 const EXPECTED_BINS: &[&str] = &["nonet"];
 const TEST_PACKAGES: &[&str] = &["prctl-network", "prctl-network-tests"];
