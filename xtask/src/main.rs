@@ -34,7 +34,7 @@ Commands:
   run            boot the same kernel+initramfs with an interactive shell
   bench          microbenchmarks in the VM: module off/on, flag set, seccomp, Landlock
   check-series   check that patches/series applies (--fuzz=0) to the debian and vanilla trees
-  checkpatch     run the patched tree's scripts/checkpatch.pl --strict on each patch
+  checkpatch     the patched tree's scripts/checkpatch.pl --strict on each patch (ENOSYS ignored)
   ci             everything: fmt, clippy, doc, host tests, checkpatch, check-series,
                  vm-test, vm-test --debug (what .ci/run runs)
 
@@ -185,7 +185,7 @@ fn try_main() -> Result<i32> {
         }
         "checkpatch" => {
             if help {
-                print!("cargo xtask checkpatch [--base ...|--kernel-tarball ...|--kernel-tree ...]\n\nRun the patched tree's scripts/checkpatch.pl --strict on each patch of\npatches/series (with --codespell when codespell is installed). Exits non-zero\nif checkpatch reports errors or warnings.\n\n{KERNEL_OPTS}");
+                print!("cargo xtask checkpatch [--base ...|--kernel-tarball ...|--kernel-tree ...]\n\nRun the patched tree's scripts/checkpatch.pl --strict on each patch of\npatches/series (with --codespell when codespell is installed). Exits non-zero\nif checkpatch reports errors, warnings or checks. One check is ignored:\nENOSYS, because -ENOSYS is the task_prctl hook's \"not my option\" value.\n\n{KERNEL_OPTS}");
                 return Ok(0);
             }
             let opts = kernel_opts(&mut args)?;
