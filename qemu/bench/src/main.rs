@@ -26,8 +26,9 @@
 //! child (restrictions are irreversible, and fork-per-state keeps the
 //! unrestricted states comparable), with `no_new_privs` set in all of them
 //! (required by `c`, `d` and `e`; it changes no socket path). The child is
-//! pinned to the last CPU (the tinyconfig VM kernel is built without SMP,
-//! so in practice there is one; `BENCH-INFO cpus=` says). Sockets a restricted state must still hold (the
+//! pinned to the last CPU (the VM kernel is SMP with two vCPUs, so /init
+//! and the kernel's housekeeping can use the other; `BENCH-INFO cpus=`
+//! says). Sockets a restricted state must still hold (the
 //! UDP pair, a TCP socket for the denied connect, the `AF_UNIX` server) are
 //! made before the restriction, as a sandboxed service would inherit them.
 //!
