@@ -55,6 +55,9 @@ mod wrappers;
 
 pub use lsm_id::LSM_ID_PRCTL_NETWORK;
 pub use prctl_options::{
-    PR_GET_NETWORK, PR_NETWORK_ALL_FLAGS, PR_NETWORK_OFF, PR_NETWORK_ON, PR_SET_NETWORK,
+    PR_GET_NETWORK, PR_NETWORK_ALL_FLAGS, PR_NETWORK_OFF, PR_NETWORK_ON, PR_NETWORK_TSYNC,
+    PR_SET_NETWORK,
 };
-pub use wrappers::{prctl_get_network, prctl_network_raw, prctl_set_network};
+pub use wrappers::{
+    prctl_get_network, prctl_network_raw, prctl_set_network, prctl_set_network_options,
+};

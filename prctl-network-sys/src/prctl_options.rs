@@ -48,3 +48,19 @@ pub const PR_NETWORK_OFF: c_ulong = 1;
 /// assert_eq!(unknown & !PR_NETWORK_ALL_FLAGS, unknown);
 /// ```
 pub const PR_NETWORK_ALL_FLAGS: c_ulong = 1;
+
+/// Option bit for the third argument of [`PR_SET_NETWORK`]: apply the flags
+/// to every thread of the calling process, not only to the calling thread
+/// (as `SECCOMP_FILTER_FLAG_TSYNC` does for seccomp filters). Siblings also
+/// get `no_new_privs` if the caller has it. Needs `no_new_privs` or
+/// `CAP_SYS_ADMIN` even when the caller's own flags do not change. Any
+/// other bit in the third argument makes the call fail with `EINVAL`.
+///
+/// ```no_run
+/// use prctl_network_sys::{prctl_network_raw, PR_NETWORK_OFF, PR_NETWORK_TSYNC, PR_SET_NETWORK};
+///
+/// unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+/// // An option in arg3, not a flag: PR_GET_NETWORK never reports it.
+/// assert_eq!(prctl_network_raw(PR_SET_NETWORK, PR_NETWORK_OFF, PR_NETWORK_TSYNC, 0, 0), 0);
+/// ```
+pub const PR_NETWORK_TSYNC: c_ulong = 1;

@@ -26,6 +26,26 @@ pub fn prctl_set_network(flags: c_ulong) -> c_int {
     prctl_network_raw(PR_SET_NETWORK, flags, 0, 0, 0)
 }
 
+/// `prctl(PR_SET_NETWORK, flags, options, 0, 0)`: with `options` =
+/// [`PR_NETWORK_TSYNC`](crate::PR_NETWORK_TSYNC), every thread of the
+/// process gets `flags`.
+///
+/// Returns `0` on success and `-1` with `errno` set on failure: as
+/// [`prctl_set_network`], plus `EINVAL` for unknown bits in `options`,
+/// `EACCES` with `PR_NETWORK_TSYNC` whenever the caller has neither
+/// `no_new_privs` nor `CAP_SYS_ADMIN`, and `ENOMEM` (some threads may then
+/// be restricted already; calling again is safe).
+///
+/// ```no_run
+/// use prctl_network_sys::{prctl_set_network_options, PR_NETWORK_OFF, PR_NETWORK_TSYNC};
+///
+/// unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+/// assert_eq!(prctl_set_network_options(PR_NETWORK_OFF, PR_NETWORK_TSYNC), 0);
+/// ```
+pub fn prctl_set_network_options(flags: c_ulong, options: c_ulong) -> c_int {
+    prctl_network_raw(PR_SET_NETWORK, flags, options, 0, 0)
+}
+
 /// `prctl(PR_GET_NETWORK, 0, 0, 0, 0)`.
 ///
 /// Returns the calling thread's flags (`0` or

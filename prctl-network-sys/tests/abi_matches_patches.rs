@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use prctl_network_sys::{
     LSM_ID_PRCTL_NETWORK, PR_GET_NETWORK, PR_NETWORK_ALL_FLAGS, PR_NETWORK_OFF, PR_NETWORK_ON,
-    PR_SET_NETWORK,
+    PR_NETWORK_TSYNC, PR_SET_NETWORK,
 };
 
 /// One `#define NAME VALUE` added by a patch.
@@ -174,6 +174,7 @@ fn expected() -> Vec<(&'static str, u64)> {
         ("PR_NETWORK_ON", u64::from(PR_NETWORK_ON)),
         ("PR_NETWORK_OFF", u64::from(PR_NETWORK_OFF)),
         ("PR_NETWORK_ALL_FLAGS", u64::from(PR_NETWORK_ALL_FLAGS)),
+        ("PR_NETWORK_TSYNC", u64::from(PR_NETWORK_TSYNC)),
         ("LSM_ID_PRCTL_NETWORK", LSM_ID_PRCTL_NETWORK),
     ]
 }
@@ -232,6 +233,7 @@ diff --git a/include/uapi/linux/prctl.h b/include/uapi/linux/prctl.h
 +# define PR_NETWORK_ON\t\t0
 +# define PR_NETWORK_OFF\t\t1\t/* no new network channels */
 +#\tdefine PR_NETWORK_ALL_FLAGS\t(PR_NETWORK_OFF)
++# define PR_NETWORK_TSYNC\t(1UL << 0)
 -#define PR_OLD_THING 35
  #define PR_UNCHANGED 36
 diff --git a/include/uapi/linux/lsm.h b/include/uapi/linux/lsm.h
@@ -258,6 +260,7 @@ fn parser_finds_added_defines_only() {
             ("PR_NETWORK_ON", 0),
             ("PR_NETWORK_OFF", 1),
             ("PR_NETWORK_ALL_FLAGS", 1),
+            ("PR_NETWORK_TSYNC", 1),
             ("LSM_ID_PRCTL_NETWORK", 0x4e455457),
             ("LSM_ID_FOO", 0x10),
             ("PR_SET_NETWORKX", 5),

@@ -42,8 +42,11 @@ pub enum Error {
         /// The flags word as received.
         bits: c_ulong,
     },
-    /// The process has more than one thread; the restriction would only
-    /// cover the calling thread. Nothing was changed.
+    /// The process has more than one thread and the restriction would only
+    /// cover the calling thread ([`Restriction::all_threads`]`(false)`, or
+    /// the best-effort fallback). Nothing was changed.
+    ///
+    /// [`Restriction::all_threads`]: crate::Restriction::all_threads
     MultiThreaded {
         /// Number of threads in the process (including the caller).
         threads: usize,
@@ -129,7 +132,8 @@ impl fmt::Display for Error {
             Error::MultiThreaded { threads } => write!(
                 f,
                 "the process has {threads} threads but the network restriction would only \
-                 cover the calling thread: restrict before starting threads, or accept it \
+                 cover the calling thread: use Restriction::all_threads(true) with a kernel \
+                 that has PR_NETWORK_TSYNC, restrict before starting threads, or accept it \
                  with Restriction::require_single_thread(false)"
             ),
             Error::Os { operation, errno } => write!(

@@ -2,8 +2,8 @@
 //!
 //! Safe API for the `PR_SET_NETWORK` / `PR_GET_NETWORK` Linux prctl
 //! options (the `prctl_network` LSM, carrying forward Michael Stone's 2009
-//! series). After [`set_off`], the calling thread and everything it starts
-//! later can no longer:
+//! series). After [`set_off`], every thread of the process and everything
+//! they start later can no longer:
 //!
 //! * create sockets other than `AF_UNIX` (`EPERM`),
 //! * `bind()`, `connect()` or `sendto()` with a non-`AF_UNIX` address, or an
@@ -30,10 +30,13 @@
 //!
 //! Like seccomp and Landlock, the restriction is per thread: it is stored
 //! in the thread's credentials and inherited by threads and processes
-//! created afterwards. [`set_off`] therefore refuses to run in a process
-//! that already has other threads ([`Error::MultiThreaded`]); the
-//! [`Restriction`] builder can allow it and reports what is covered in
-//! [`Status::threads`].
+//! created afterwards. [`set_off`] asks the kernel to restrict every thread
+//! of the process at once (`PR_NETWORK_TSYNC`, the counterpart of
+//! seccomp's `SECCOMP_FILTER_FLAG_TSYNC`). Where only the calling thread
+//! can be restricted ([`Restriction::all_threads`]`(false)`, or the
+//! best-effort fallback), a process that already has other threads is
+//! refused ([`Error::MultiThreaded`]) unless the [`Restriction`] builder
+//! allows it; [`Status::threads`] reports what is covered.
 //!
 //! # Older kernels: best-effort mode
 //!

@@ -1,23 +1,22 @@
 //! [`Restriction`] builder and the [`set_off`] shortcut.
 
-use prctl_network_sys::prctl_set_network;
+use prctl_network_sys::{prctl_set_network, prctl_set_network_options, PR_NETWORK_TSYNC};
 
 use crate::support::{probe, Support, UnknownReason};
 use crate::{fallback, thread_count, Enforcement, Error, NetworkState, Status, ThreadScope};
 
-/// Turns the calling thread's network off: sets `no_new_privs`, then
-/// `PR_SET_NETWORK(PR_NETWORK_OFF)`. Same as `Restriction::new().restrict()`.
+/// Turns the process's network off: sets `no_new_privs`, then
+/// `PR_SET_NETWORK(PR_NETWORK_OFF, PR_NETWORK_TSYNC)`. Same as
+/// `Restriction::new().restrict()`.
 ///
-/// Afterwards the thread, and every thread and process it creates later,
-/// can no longer create sockets other than `AF_UNIX`, nor bind, connect or
-/// send to non-`AF_UNIX` or abstract `AF_UNIX` addresses. Already connected
-/// sockets and filesystem `AF_UNIX` sockets keep working. This cannot be
-/// undone.
+/// Afterwards every thread of the process, and every thread and process
+/// they create later, can no longer create sockets other than `AF_UNIX`,
+/// nor bind, connect or send to non-`AF_UNIX` or abstract `AF_UNIX`
+/// addresses. Already connected sockets and filesystem `AF_UNIX` sockets
+/// keep working. This cannot be undone.
 ///
 /// Fails without changing anything when the kernel lacks the series
-/// ([`Error::Unsupported`]) or when the process has other threads
-/// ([`Error::MultiThreaded`]): see [`Restriction`] for why, and for the
-/// options.
+/// ([`Error::Unsupported`]): see [`Restriction`] for the options.
 ///
 /// ```no_run
 /// fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -68,22 +67,29 @@ pub fn set_off_best_effort() -> Result<Status, Error> {
 ///   (which itself is irrevocable and inherited) is what unprivileged
 ///   callers need; a `CAP_SYS_ADMIN` caller that must still run setuid
 ///   programs can opt out with `no_new_privs(false)`.
-/// * **`require_single_thread(true)`**: the restriction lives in each
-///   thread's credentials, so it covers only the calling thread and what it
-///   creates later, never threads that already exist. A restriction that
-///   silently leaves another thread with full network access is a trap, so
-///   by default [`restrict`](Restriction::restrict) counts the threads in
-///   `/proc/self/task` and fails with [`Error::MultiThreaded`] *before
-///   changing anything* if there is more than one. With
+/// * **`all_threads(true)`**: the restriction lives in each thread's
+///   credentials. With `PR_NETWORK_TSYNC` the kernel gives it to every
+///   thread of the process (and `no_new_privs` with it, as seccomp's TSYNC
+///   does), so [`Status::threads`] is [`ThreadScope::WholeProcess`]. With
+///   `all_threads(false)` only the calling thread (and what it creates
+///   later) is restricted, and the next rule applies.
+/// * **`require_single_thread(true)`**: when the restriction would cover
+///   only the calling thread (`all_threads(false)`, or best-effort mode
+///   without the kernel's support, where Landlock restricts one thread), a
+///   restriction that silently leaves another thread with full network
+///   access is a trap. So [`restrict`](Restriction::restrict) counts the
+///   threads in `/proc/self/task` and fails with [`Error::MultiThreaded`]
+///   *before changing anything* if there is more than one. With
 ///   `require_single_thread(false)` it goes ahead and reports the situation
 ///   in [`Status::threads`]. When `/proc` is unavailable the count is
 ///   unknown: the restriction goes ahead (failing would make the crate
 ///   unusable in minimal chroots) and [`Status::threads`] says
 ///   [`ThreadScope::Unknown`].
 ///
-/// The order is: probe the kernel (`PR_GET_NETWORK`), check the threads,
-/// set `no_new_privs`, set the restriction. So on an unsupported kernel or
-/// a multi-threaded process nothing, not even `no_new_privs`, is changed.
+/// The order is: probe the kernel (`PR_GET_NETWORK`), check the threads
+/// (when needed), set `no_new_privs`, set the restriction. So on an
+/// unsupported kernel or a refused multi-threaded process nothing, not even
+/// `no_new_privs`, is changed.
 ///
 /// ```no_run
 /// use prctl_network::{Restriction, ThreadScope};
@@ -92,6 +98,7 @@ pub fn set_off_best_effort() -> Result<Status, Error> {
 /// // and accepts that a helper thread keeps its network access.
 /// let status = Restriction::new()
 ///     .no_new_privs(false)
+///     .all_threads(false)
 ///     .require_single_thread(false)
 ///     .restrict()?;
 /// if let ThreadScope::ThisThreadOnly { other_threads } = status.threads {
@@ -103,6 +110,7 @@ pub fn set_off_best_effort() -> Result<Status, Error> {
 #[must_use = "a Restriction does nothing until restrict() is called"]
 pub struct Restriction {
     no_new_privs: bool,
+    all_threads: bool,
     require_single_thread: bool,
     best_effort: bool,
 }
@@ -114,8 +122,9 @@ impl Default for Restriction {
 }
 
 impl Restriction {
-    /// The defaults: set `no_new_privs`, require a single thread, strict
-    /// (not best-effort).
+    /// The defaults: set `no_new_privs`, all threads, require a single
+    /// thread where only the calling one can be covered, strict (not
+    /// best-effort).
     ///
     /// ```
     /// let r = prctl_network::Restriction::new();
@@ -124,6 +133,7 @@ impl Restriction {
     pub fn new() -> Self {
         Restriction {
             no_new_privs: true,
+            all_threads: true,
             require_single_thread: true,
             best_effort: false,
         }
@@ -142,9 +152,29 @@ impl Restriction {
         self
     }
 
+    /// Whether to restrict every thread of the process with
+    /// `PR_NETWORK_TSYNC` (default `true`), or only the calling thread.
+    ///
+    /// The kernel has every sibling take the restriction before it next
+    /// returns to user space, and returns once all have: the call may wait
+    /// for a thread that is stopped or in an uninterruptible sleep. A
+    /// system call a sibling was in the middle of completes unrestricted.
+    ///
+    /// ```
+    /// let r = prctl_network::Restriction::new().all_threads(false);
+    /// # let _ = r;
+    /// ```
+    pub fn all_threads(mut self, all: bool) -> Self {
+        self.all_threads = all;
+        self
+    }
+
     /// Whether to fail with [`Error::MultiThreaded`] when other threads
-    /// exist (default `true`). With `false`, the restriction is applied to
-    /// the calling thread anyway and [`Status::threads`] reports it.
+    /// exist and the restriction would cover only the calling thread
+    /// (default `true`): with [`all_threads(false)`](Restriction::all_threads),
+    /// or in best-effort mode on a kernel without `PR_SET_NETWORK`. With
+    /// `false`, the restriction is applied to the calling thread anyway and
+    /// [`Status::threads`] reports it.
     ///
     /// ```
     /// let r = prctl_network::Restriction::new().require_single_thread(false);
@@ -189,7 +219,8 @@ impl Restriction {
         self
     }
 
-    /// Applies the restriction to the calling thread.
+    /// Applies the restriction: to every thread of the process, or to the
+    /// calling thread (see [`all_threads`](Restriction::all_threads)).
     ///
     /// # Errors
     ///
@@ -219,11 +250,33 @@ impl Restriction {
                 error: UnknownReason::UnknownFlags(bits),
             } => return Err(Error::InvalidFlags { bits }),
         };
+        let wanted = current.union(NetworkState::OFF);
+        if self.all_threads {
+            if self.no_new_privs {
+                set_no_new_privs()?;
+            }
+            if prctl_set_network_options(wanted.bits(), PR_NETWORK_TSYNC) == 0 {
+                return Ok(Status {
+                    enforcement: Enforcement::FullyEnforced,
+                    threads: ThreadScope::WholeProcess,
+                    no_new_privs: no_new_privs_is_set(),
+                });
+            }
+            let errno = last_errno();
+            // EINVAL after a successful probe: a build of the series
+            // without PR_NETWORK_TSYNC. Cover this thread only, under the
+            // single-thread rule (no_new_privs may already be set then).
+            if errno != libc::EINVAL {
+                return Err(Error::from_prctl_errno(
+                    "prctl(PR_SET_NETWORK, PR_NETWORK_TSYNC)",
+                    errno,
+                ));
+            }
+        }
         let before = self.check_threads()?;
         if self.no_new_privs {
             set_no_new_privs()?;
         }
-        let wanted = current.union(NetworkState::OFF);
         if prctl_set_network(wanted.bits()) != 0 {
             return Err(Error::from_prctl_errno(
                 "prctl(PR_SET_NETWORK)",

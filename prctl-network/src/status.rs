@@ -31,7 +31,7 @@ pub struct Status {
 
 impl Status {
     /// `true` when the kernel's `PR_SET_NETWORK` enforces the restriction
-    /// and the caller was the only thread.
+    /// and every thread of the process is covered.
     ///
     /// ```
     /// use prctl_network::Status;

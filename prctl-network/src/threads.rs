@@ -38,8 +38,9 @@ pub fn thread_count() -> Option<usize> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ThreadScope {
-    /// The caller was the only thread: the whole process, and everything it
-    /// starts later, is covered.
+    /// Every thread of the process, and everything they start later, is
+    /// covered: the kernel restricted them all (`PR_NETWORK_TSYNC`), or the
+    /// caller was the only thread.
     WholeProcess,
     /// Other threads existed and keep their network access; only the
     /// calling thread (and what it starts later) is covered.

@@ -200,21 +200,61 @@ fn inherited_by_later_threads_and_children() {
     });
 }
 
+/// What a thread reports: its flags, whether it can make an inet socket
+/// (`Err(errno)` if not), and its no_new_privs.
+type ThreadReport = (Result<NetworkState, Error>, Result<(), i32>, bool);
+
+/// A thread that waits for a go, then reports.
+fn waiting_thread() -> (
+    std::sync::mpsc::Sender<()>,
+    std::thread::JoinHandle<ThreadReport>,
+) {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let other = std::thread::spawn(move || {
+        rx.recv().unwrap();
+        (
+            get(),
+            socket(libc::AF_INET, libc::SOCK_DGRAM).map(close),
+            no_new_privs(),
+        )
+    });
+    (tx, other)
+}
+
 #[test]
 #[ignore = "needs the prctl-network kernel: run by `cargo xtask vm-test`"]
-fn existing_threads_refused_by_default_and_reported_when_allowed() {
+fn set_off_covers_threads_that_already_exist() {
+    in_child(|| {
+        let (tx, other) = waiting_thread();
+        let status = set_off().expect("set_off with a second thread");
+        assert_eq!(status.threads, ThreadScope::WholeProcess);
+        assert!(status.is_complete());
+        assert_eq!(get(), Ok(NetworkState::OFF));
+        tx.send(()).unwrap();
+        // The kernel restricted the waiting thread and gave it
+        // no_new_privs, as seccomp's TSYNC does.
+        assert_eq!(
+            other.join().unwrap(),
+            (Ok(NetworkState::OFF), Err(libc::EPERM), true)
+        );
+    });
+}
+
+#[test]
+#[ignore = "needs the prctl-network kernel: run by `cargo xtask vm-test`"]
+fn this_thread_only_refused_with_threads_and_reported_when_allowed() {
     in_child(|| {
         let nnp_before = no_new_privs();
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let other = std::thread::spawn(move || {
-            rx.recv().unwrap();
-            (get(), socket(libc::AF_INET, libc::SOCK_DGRAM).map(close))
-        });
-        assert_eq!(set_off(), Err(Error::MultiThreaded { threads: 2 }));
+        let (tx, other) = waiting_thread();
+        let this_thread = Restriction::new().all_threads(false);
+        assert_eq!(
+            this_thread.restrict(),
+            Err(Error::MultiThreaded { threads: 2 })
+        );
         assert_eq!(get(), Ok(NetworkState::ON), "refused restriction applied");
         assert_eq!(no_new_privs(), nnp_before, "refused restriction set NNP");
 
-        let status = Restriction::new()
+        let status = this_thread
             .require_single_thread(false)
             .restrict()
             .expect("restrict with threads allowed");
@@ -226,7 +266,10 @@ fn existing_threads_refused_by_default_and_reported_when_allowed() {
         assert_eq!(get(), Ok(NetworkState::OFF));
         // The thread that already existed is not covered.
         tx.send(()).unwrap();
-        assert_eq!(other.join().unwrap(), (Ok(NetworkState::ON), Ok(())));
+        assert_eq!(
+            other.join().unwrap(),
+            (Ok(NetworkState::ON), Ok(()), nnp_before)
+        );
     });
 }
 

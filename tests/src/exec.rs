@@ -502,6 +502,7 @@ impl World {
                         let o = match a {
                             ThreadAction::Get => sys::get_network(0, 0, 0, 0),
                             ThreadAction::SetOff => sys::set_off(),
+                            ThreadAction::SetOffTsync => sys::set_off_tsync(),
                             ThreadAction::NoNewPrivs => sys::set_nnp().ok_as_zero(),
                             ThreadAction::InetSocket => sys::try_inet_socket(),
                         };

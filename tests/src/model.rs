@@ -9,7 +9,7 @@
 //! * [`Model`] tracks a whole generated sequence (main thread, parked
 //!   threads, socket slots) and predicts each [`Op`].
 
-use crate::abi::{PR_NETWORK_ALL_FLAGS, PR_NETWORK_OFF};
+use crate::abi::{PR_NETWORK_ALL_FLAGS, PR_NETWORK_OFF, PR_NETWORK_TSYNC};
 use crate::addr::{AddrCtx, Encoded, SOCKADDR_STORAGE};
 use crate::ops::{AddrSyscall, Op, PtraceDir, PtraceHow, ThreadAction, NSLOTS, NTHREADS};
 use crate::outcome::{Outcome, Prediction};
@@ -49,20 +49,22 @@ impl Creds {
     }
 
     /// `prctl(PR_SET_NETWORK, flags, a3, a4, a5)`: the five steps of
-    /// the specification in their order; commits on success.
+    /// the specification in their order; commits on success. `a3` holds
+    /// the options ([`PR_NETWORK_TSYNC`]); what that option does to the
+    /// sibling threads is [`Model`]'s business, this is the caller's part.
     pub fn set_network(&mut self, flags: u64, a3: u64, a4: u64, a5: u64) -> Outcome {
         let all = PR_NETWORK_ALL_FLAGS;
         if flags & !all != 0 {
             return Outcome::Err(libc::EINVAL);
         }
-        if a3 != 0 || a4 != 0 || a5 != 0 {
+        if a3 & !PR_NETWORK_TSYNC != 0 || a4 != 0 || a5 != 0 {
             return Outcome::Err(libc::EINVAL);
         }
         let cur = self.flags as u64;
         if cur & !flags != 0 {
             return Outcome::Err(libc::EPERM);
         }
-        if flags == cur {
+        if flags == cur && a3 & PR_NETWORK_TSYNC == 0 {
             return Outcome::Ok(0);
         }
         if !self.nnp && !self.sys_admin {
@@ -397,6 +399,7 @@ impl Model {
                 exact(match action {
                     ThreadAction::Get => c.get_network(0, 0, 0, 0),
                     ThreadAction::SetOff => c.set_network(1, 0, 0, 0),
+                    ThreadAction::SetOffTsync => c.set_network(1, PR_NETWORK_TSYNC, 0, 0),
                     ThreadAction::NoNewPrivs => Outcome::Ok(0),
                     ThreadAction::InetSocket => {
                         if c.restricted() {
@@ -435,6 +438,16 @@ impl Model {
         }
     }
 
+    /// A successful `PR_NETWORK_TSYNC` by any thread: every thread of the
+    /// world (the main one and the parked ones) gets `flags`, and
+    /// `no_new_privs` if the caller has it.
+    fn sync_threads(&mut self, flags: u32, nnp: bool) {
+        for c in std::iter::once(&mut self.main).chain(self.threads.iter_mut().flatten()) {
+            c.flags |= flags;
+            c.nnp |= nnp;
+        }
+    }
+
     /// Advance the state after `op` produced `got` (which equals the
     /// prediction resolved against the oracle, or the comparison already
     /// failed). `oracle` is the unrestricted world's outcome.
@@ -449,7 +462,10 @@ impl Model {
         };
         match op {
             Op::SetNetwork { flags, a3, a4, a5 } => {
-                let _ = self.main.set_network(*flags, *a3, *a4, *a5);
+                let ok = self.main.set_network(*flags, *a3, *a4, *a5) == Outcome::Ok(0);
+                if ok && *a3 & PR_NETWORK_TSYNC != 0 {
+                    self.sync_threads(self.main.flags, self.main.nnp);
+                }
             }
             Op::GetNetwork { .. } => {}
             Op::NoNewPrivs => self.main.nnp = true,
@@ -490,14 +506,23 @@ impl Model {
                 }
             }
             Op::InThread { t, action } => {
+                let mut synced = None;
                 if let Some(c) = self.threads[*t as usize].as_mut() {
                     match action {
                         ThreadAction::SetOff => {
                             let _ = c.set_network(1, 0, 0, 0);
                         }
+                        ThreadAction::SetOffTsync => {
+                            if c.set_network(1, PR_NETWORK_TSYNC, 0, 0) == Outcome::Ok(0) {
+                                synced = Some((c.flags, c.nnp));
+                            }
+                        }
                         ThreadAction::NoNewPrivs => c.nnp = true,
                         ThreadAction::Get | ThreadAction::InetSocket => {}
                     }
+                }
+                if let Some((flags, nnp)) = synced {
+                    self.sync_threads(flags, nnp);
                 }
             }
         }

@@ -6,6 +6,7 @@ use std::fmt;
 
 use proptest::prelude::*;
 
+use crate::abi::PR_NETWORK_TSYNC;
 use crate::addr::{Addr, NameRef, PathRef, PortRef};
 
 /// Socket slots a sequence can use.
@@ -43,6 +44,9 @@ pub enum ThreadAction {
     Get,
     /// `PR_SET_NETWORK(PR_NETWORK_OFF)`.
     SetOff,
+    /// `PR_SET_NETWORK(PR_NETWORK_OFF, PR_NETWORK_TSYNC)`: every thread,
+    /// the main one included.
+    SetOffTsync,
     /// `PR_SET_NO_NEW_PRIVS` (per thread).
     NoNewPrivs,
     /// `socket(AF_INET, SOCK_DGRAM, 0)`.
@@ -589,6 +593,7 @@ fn ptrace_kind() -> impl Strategy<Value = (PtraceHow, PtraceDir)> {
 pub fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => Just(Op::SetNetwork { flags: 1, a3: 0, a4: 0, a5: 0 }),
+        2 => Just(Op::SetNetwork { flags: 1, a3: PR_NETWORK_TSYNC, a4: 0, a5: 0 }),
         3 => (set_flags(), prctl_arg(), prctl_arg(), prctl_arg())
             .prop_map(|(flags, a3, a4, a5)| Op::SetNetwork { flags, a3, a4, a5 }),
         1 => Just(Op::GetNetwork { a2: 0, a3: 0, a4: 0, a5: 0 }),
@@ -615,6 +620,7 @@ pub fn op() -> impl Strategy<Value = Op> {
             prop_oneof![
                 Just(ThreadAction::Get),
                 Just(ThreadAction::SetOff),
+                Just(ThreadAction::SetOffTsync),
                 Just(ThreadAction::NoNewPrivs),
                 Just(ThreadAction::InetSocket)
             ]

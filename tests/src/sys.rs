@@ -52,6 +52,12 @@ pub fn set_off() -> Outcome {
     set_network(1, 0, 0, 0)
 }
 
+/// `prctl(PR_SET_NETWORK, PR_NETWORK_OFF, PR_NETWORK_TSYNC, 0, 0)`: every
+/// thread of the process.
+pub fn set_off_tsync() -> Outcome {
+    set_network(1, crate::abi::PR_NETWORK_TSYNC, 0, 0)
+}
+
 /// `prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)`.
 pub fn set_nnp() -> Outcome {
     prctl_raw(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)

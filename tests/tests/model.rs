@@ -58,7 +58,10 @@ fn set_network_unknown_flag_bits_are_einval_in_any_state() {
 #[test]
 fn set_network_nonzero_trailing_args_are_einval_before_eperm_and_eacces() {
     // Step 2 precedes step 3 (a restricted task clearing) and step 5.
-    assert_eq!(restricted().set_network(0, 1, 0, 0), err(EINVAL));
+    // In a3 only PR_NETWORK_TSYNC (1) is known.
+    assert_eq!(restricted().set_network(0, 2, 0, 0), err(EINVAL));
+    assert_eq!(restricted().set_network(0, u64::MAX, 0, 0), err(EINVAL));
+    assert_eq!(restricted().set_network(0, 1, 0, 0), err(EPERM));
     assert_eq!(plain().set_network(1, 0, 0, 1), err(EINVAL));
     assert_eq!(plain().set_network(1, 0, u64::MAX, 0), err(EINVAL));
 }
@@ -436,6 +439,78 @@ fn inheritance_fork_thread_exec() {
         "exec keeps flags, no euid 0"
     );
     assert_eq!(p[9], Prediction::Exact(err(EPERM)));
+}
+
+#[test]
+fn tsync_needs_the_privilege_even_when_the_caller_has_the_flags() {
+    let mut c = restricted();
+    c.nnp = false;
+    assert_eq!(c.set_network(1, 1, 0, 0), err(EACCES));
+    let mut c = plain();
+    assert_eq!(c.set_network(1, 1, 0, 0), err(EACCES));
+    assert!(!c.restricted(), "a failed set must not commit");
+    c.nnp = true;
+    assert_eq!(c.set_network(1, 1, 0, 0), OK);
+    assert!(c.restricted());
+    assert_eq!(c.set_network(1, 1, 0, 0), OK, "again: still allowed");
+}
+
+#[test]
+fn tsync_restricts_every_thread_and_gives_them_nnp() {
+    let off_tsync = Op::SetNetwork {
+        flags: 1,
+        a3: 1,
+        a4: 0,
+        a5: 0,
+    };
+    let thread = |t: u8, action| Op::InThread { t, action };
+    let mut m = Model::new(env(false));
+    let p = predict_seq(
+        &mut m,
+        &[
+            Op::SpawnThread { t: 0 },
+            Op::NoNewPrivs,
+            off_tsync.clone(),
+            thread(0, ThreadAction::Get),
+            thread(0, ThreadAction::InetSocket),
+            Op::SpawnThread { t: 1 },
+            thread(1, ThreadAction::Get),
+        ],
+    );
+    assert_eq!(p[2], Prediction::Exact(OK));
+    assert_eq!(p[3], Prediction::Exact(Outcome::Ok(1)), "old thread synced");
+    assert_eq!(p[4], Prediction::Exact(err(EPERM)));
+    assert_eq!(
+        p[6],
+        Prediction::Exact(Outcome::Ok(1)),
+        "new thread inherits"
+    );
+    assert!(m.threads[0].unwrap().nnp, "the sibling got no_new_privs");
+
+    // From a parked thread: the main thread and the other threads too.
+    let mut m = Model::new(env(false));
+    let p = predict_seq(
+        &mut m,
+        &[
+            Op::SpawnThread { t: 0 },
+            Op::SpawnThread { t: 1 },
+            thread(0, ThreadAction::SetOffTsync),
+            thread(0, ThreadAction::NoNewPrivs),
+            thread(0, ThreadAction::SetOffTsync),
+            Op::GetNetwork {
+                a2: 0,
+                a3: 0,
+                a4: 0,
+                a5: 0,
+            },
+            thread(1, ThreadAction::Get),
+        ],
+    );
+    assert_eq!(p[2], Prediction::Exact(err(EACCES)), "thread without nnp");
+    assert_eq!(p[4], Prediction::Exact(OK));
+    assert_eq!(p[5], Prediction::Exact(Outcome::Ok(1)), "main synced");
+    assert_eq!(p[6], Prediction::Exact(Outcome::Ok(1)), "sibling synced");
+    assert!(m.main.nnp && m.threads[1].unwrap().nnp);
 }
 
 #[test]

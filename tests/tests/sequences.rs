@@ -304,6 +304,45 @@ fn fixed() -> Vec<(&'static str, Vec<Op>)> {
             ],
         ),
         (
+            "threads: PR_NETWORK_TSYNC from the main thread and from a sibling",
+            vec![
+                Op::SpawnThread { t: 0 },
+                Op::SpawnThread { t: 1 },
+                // No nnp yet: EACCES even for TSYNC.
+                Op::InThread {
+                    t: 1,
+                    action: ThreadAction::SetOffTsync,
+                },
+                Op::InThread {
+                    t: 1,
+                    action: ThreadAction::NoNewPrivs,
+                },
+                Op::InThread {
+                    t: 1,
+                    action: ThreadAction::SetOffTsync,
+                },
+                Op::GetNetwork {
+                    a2: 0,
+                    a3: 0,
+                    a4: 0,
+                    a5: 0,
+                },
+                Op::InThread {
+                    t: 0,
+                    action: ThreadAction::InetSocket,
+                },
+                sock(2, libc::AF_INET, libc::SOCK_DGRAM),
+                Op::NoNewPrivs,
+                Op::SetNetwork {
+                    flags: 1,
+                    a3: 1,
+                    a4: 0,
+                    a5: 0,
+                },
+                Op::Thread,
+            ],
+        ),
+        (
             "threads: per-thread creds, inherited at creation",
             vec![
                 Op::SpawnThread { t: 0 },

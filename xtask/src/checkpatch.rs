@@ -40,7 +40,13 @@ pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
     let mut summary = Vec::new();
     for p in &series.patches {
         let file = crate::tree::patches_dir().join(&p.name);
+        // spdxcheck.py runs as `python3` from PATH: make that Debian's,
+        // which has the packages above, not a pyenv or venv shim without
+        // them (a failing spdxcheck.py only prints a traceback, and
+        // checkpatch goes on without checking the licence lines).
+        let path = format!("/usr/bin:{}", std::env::var("PATH").unwrap_or_default());
         let out = Command::new("perl")
+            .env("PATH", path)
             .arg(src.join("scripts/checkpatch.pl"))
             .args(&args)
             .arg(&file)
@@ -48,12 +54,22 @@ pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
             .output()?;
         let text = String::from_utf8_lossy(&out.stdout).to_string()
             + &String::from_utf8_lossy(&out.stderr);
+        let crashed = text.contains("Traceback (most recent call last)");
+        if crashed {
+            say(
+                "checkpatch",
+                format!(
+                    "{}: a helper script of checkpatch crashed (see below)",
+                    p.name
+                ),
+            );
+        }
         let total = text
             .lines()
             .find(|l| l.starts_with("total:"))
             .unwrap_or("no total line")
             .to_string();
-        let clean = out.status.success();
+        let clean = out.status.success() && !crashed;
         all_ok &= clean;
         say(
             "checkpatch",
