@@ -624,6 +624,12 @@ fn main() {
         t.elapsed().as_secs_f64()
     ));
 
+    // SAFETY: sysconf has no side effects.
+    let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    emit(&format!(
+        "VMTEST-INFO {cpus} CPU(s) online (the race and TSYNC tests want 2)"
+    ));
+
     let mut totals = Totals::default();
     match lo_up() {
         Ok(()) => emit("VMTEST-INFO lo is up, 127.0.0.1 works"),
