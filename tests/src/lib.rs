@@ -47,18 +47,21 @@
 //!
 //! # Case counts
 //!
-//! Defaults are sized so the whole crate runs well within three minutes
-//! under QEMU TCG on two vCPUs, as root and as uid 1000 (measured: about
-//! 0.1 s per generated sequence for both worlds; on 2026-11-29, 2 cores,
-//! TCG: `sequences` 13 s as root + 10 s as uid 1000, `uring` 2 s + 2 s,
-//! `oracle_determinism` 3 s + 3 s; the whole warm `cargo xtask vm-test`,
-//! boot and kselftests included, 48 s):
+//! Defaults are sized so that a warm `cargo xtask vm-test` (nothing
+//! changed: boot, every test program as root and as uid 1000, kselftests)
+//! stays under a minute under QEMU TCG on two vCPUs. Measured on
+//! 2026-11-29 (2 cores, TCG): about 0.1 to 0.15 s per generated sequence
+//! for both worlds, depending on what the sequence does (exec, fork and
+//! ptrace ops cost most); with 128 sequences the warm run took 57 s to 68 s,
+//! hence 80; `sequences` then takes about 10 s to 16 s per user.
+//! Every run draws new seeds, so coverage grows across runs; raise the
+//! counts for long runs:
 //!
 //! | test | default | raise with |
 //! | --- | --- | --- |
-//! | `sequences::kernel_matches_model` (0..=3 sockets + ≤ 24 ops per case) | 128 cases | `PROPTEST_CASES` |
-//! | `uring::uring_matches_model` (≤ 8 ring ops per case) | 48 cases | `PROPTEST_CASES` |
-//! | `oracle_determinism` | 32 cases | `PROPTEST_CASES` |
+//! | `sequences::kernel_matches_model` (0..=3 sockets + ≤ 24 ops per case) | 80 cases | `PROPTEST_CASES` |
+//! | `uring::uring_matches_model` (≤ 8 ring ops per case) | 32 cases | `PROPTEST_CASES` |
+//! | `oracle_determinism` | 16 cases (a sanity check of the oracle, not a search) | `PROPTEST_CASES` |
 //! | `model.rs` properties (pure) | 256 cases | `PROPTEST_CASES` |
 //! | `race.rs` | 5 threads × 300 rounds, fork every 16th | `PN_RACE_ROUNDS` |
 //!

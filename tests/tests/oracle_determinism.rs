@@ -25,7 +25,7 @@ fn oracle_is_deterministic_without_restriction() {
     let env = detect_env(None);
     let seq =
         ops::sequence(24).prop_map(|s| s.into_iter().filter(needs_no_series).collect::<Vec<_>>());
-    runner::run("oracle_determinism", 32, seq, |seq| {
+    runner::run("oracle_determinism", 16, seq, |seq| {
         run_case(&seq, &env, None)
     });
 }

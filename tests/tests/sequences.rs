@@ -19,7 +19,7 @@ fn kernel_matches_model() {
     let probe = probe();
     let env = detect_env(probe.as_deref());
     eprintln!("model environment: {env:?}, probe: {probe:?}");
-    runner::run("kernel_matches_model", 128, ops::sequence(24), |seq| {
+    runner::run("kernel_matches_model", 80, ops::sequence(24), |seq| {
         run_case(&seq, &env, probe.as_deref())
     });
 }

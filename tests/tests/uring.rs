@@ -8,7 +8,7 @@ use prctl_network_tests::uring::{case, check_case, Kind, Personality, Target, UO
 #[ignore = "needs the prctl-network kernel: run by cargo xtask vm-test"]
 fn uring_matches_model() {
     require_series();
-    runner::run("uring_matches_model", 48, case(), |c| check_case(&c));
+    runner::run("uring_matches_model", 32, case(), |c| check_case(&c));
 }
 
 /// Every request kind, inline and async, with and without a pre-restriction

@@ -341,6 +341,33 @@ fn busybox_applets() -> Result<Vec<String>> {
 fn build_kselftests(kernel: &Kernel) -> Result<Vec<PathBuf>> {
     let dir = kernel.src.join("tools/testing/selftests/prctl_network");
     let out_dir = cache::dir().join("run/kselftest");
+    // The sources come from the patched tree (the series) and the headers
+    // from the build (its config): with both unchanged, reuse the binaries.
+    let stamp = out_dir.join(".built-for");
+    let key = format!(
+        "series {} build {}\n",
+        kernel.series.short(),
+        kernel.build.display()
+    );
+    if crate::util::read_opt(&stamp).as_deref() == Some(key.as_str()) {
+        let mut outs: Vec<PathBuf> = std::fs::read_dir(&out_dir)?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.file_name().is_some_and(|n| n != ".built-for"))
+            .collect();
+        outs.sort();
+        if !outs.is_empty() {
+            say(
+                "initramfs",
+                format!(
+                    "{} kselftest(s) cached in {}",
+                    outs.len(),
+                    out_dir.display()
+                ),
+            );
+            return Ok(outs);
+        }
+    }
     crate::util::remove_dir_all_if_exists(&out_dir)?;
     std::fs::create_dir_all(&out_dir)?;
     let mut sources: Vec<PathBuf> = match std::fs::read_dir(&dir) {
@@ -398,6 +425,7 @@ fn build_kselftests(kernel: &Kernel) -> Result<Vec<PathBuf>> {
         }
         outs.push(out);
     }
+    crate::util::write_atomic(&stamp, key.as_bytes())?;
     step.done(format!("{} kselftest(s) built", outs.len()));
     Ok(outs)
 }
