@@ -52,10 +52,13 @@ struct Outcome {
 /// Runs one cargo command in the workspace root; Ok(true) on success.
 fn cargo(args: &[&str], env: &[(&str, &str)], locked: bool) -> Result<bool> {
     let mut cmd = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()));
-    cmd.current_dir(project_root()).args(args);
+    // `--locked` goes right after the subcommand: after a `--` it would
+    // reach clippy-driver or rustfmt instead of cargo.
+    cmd.current_dir(project_root()).arg(args[0]);
     if locked && args[0] != "fmt" {
         cmd.arg("--locked");
     }
+    cmd.args(&args[1..]);
     for (k, v) in env {
         cmd.env(k, v);
     }
