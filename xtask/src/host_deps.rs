@@ -61,13 +61,14 @@ pub const INITRAMFS: &[Need] = &[
 ];
 pub const QEMU: &[Need] = &[exe("qemu-system-x86_64", "qemu-system-x86")];
 /// checkpatch.pl needs perl's modules, not just perl-base's /usr/bin/perl,
-/// and its SPDX check (scripts/spdxcheck.py) Debian's python3 with ply and
-/// GitPython.
+/// its SPDX check (scripts/spdxcheck.py) Debian's python3 with ply and
+/// GitPython, and `--codespell` the codespell dictionary.
 pub const CHECKPATCH: &[Need] = &[
     pkg("perl modules", "perl"),
     pkg("python3 for spdxcheck.py", "python3"),
     pkg("python3 ply (spdxcheck.py)", "python3-ply"),
     pkg("python3 GitPython (spdxcheck.py)", "python3-git"),
+    exe("codespell", "codespell"),
 ];
 
 fn installed(package: &str) -> bool {
