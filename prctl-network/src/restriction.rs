@@ -255,23 +255,17 @@ impl Restriction {
             if self.no_new_privs {
                 set_no_new_privs()?;
             }
-            if prctl_set_network_options(wanted.bits(), PR_NETWORK_TSYNC) == 0 {
-                return Ok(Status {
-                    enforcement: Enforcement::FullyEnforced,
-                    threads: ThreadScope::WholeProcess,
-                    no_new_privs: no_new_privs_is_set(),
-                });
-            }
-            let errno = last_errno();
-            // EINVAL after a successful probe: a build of the series
-            // without PR_NETWORK_TSYNC. Cover this thread only, under the
-            // single-thread rule (no_new_privs may already be set then).
-            if errno != libc::EINVAL {
+            if prctl_set_network_options(wanted.bits(), PR_NETWORK_TSYNC) != 0 {
                 return Err(Error::from_prctl_errno(
                     "prctl(PR_SET_NETWORK, PR_NETWORK_TSYNC)",
-                    errno,
+                    last_errno(),
                 ));
             }
+            return Ok(Status {
+                enforcement: Enforcement::FullyEnforced,
+                threads: ThreadScope::WholeProcess,
+                no_new_privs: no_new_privs_is_set(),
+            });
         }
         let before = self.check_threads()?;
         if self.no_new_privs {

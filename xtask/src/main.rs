@@ -203,6 +203,9 @@ fn try_main() -> Result<i32> {
                 kernel: kernel_opts(&mut args)?,
             };
             args.finish()?;
+            if opts.kernel.debug {
+                bail!("ci runs vm-test on both kernels; --debug means nothing here (--no-debug skips the debug one)");
+            }
             Ok(code(ci::run(&opts)?))
         }
         other => bail!("unknown command {other:?}\n\n{HELP}"),
