@@ -193,7 +193,10 @@ pub fn address_rule(
 }
 
 /// `ptrace_may_access()` decision of the LSM (`tracer`'s flags must be a
-/// subset of `target`'s; a thread group can always access itself).
+/// subset of `target`'s; a thread group can always access itself). For a
+/// multi-threaded target, `target` is what every task sharing its memory
+/// has ([`Model::world_every`]): the kernel judges the process by its least
+/// restricted thread.
 pub fn ptrace_access(tracer: u32, target: u32, same_thread_group: bool) -> Outcome {
     if same_thread_group || !exceeds(tracer, target) {
         Outcome::Ok(0)
@@ -224,6 +227,8 @@ pub fn ptrace_access_by(how: PtraceHow, tracer: u32, target: u32) -> Outcome {
 }
 
 /// `PTRACE_TRACEME`: the parent's flags must be a subset of the caller's.
+/// For a multi-threaded parent, `parent` is what any of its threads has
+/// ([`Model::world_any`]): any of them can drive the tracer.
 pub fn traceme(parent: u32, caller: u32) -> Outcome {
     if exceeds(parent, caller) {
         Outcome::Err(libc::EPERM)
@@ -423,19 +428,41 @@ impl Model {
                 dir,
                 child_off,
             } => {
-                let world = self.main.flags;
+                // The child is forked by the main thread: one thread.
                 let mut child = self.main;
                 if *child_off {
                     let _ = child.set_network(1, 0, 0, 0);
                 }
                 exact(match (how, dir) {
-                    (PtraceHow::TraceMe, _) => traceme(world, child.flags),
-                    (_, PtraceDir::ParentToChild) => ptrace_access_by(*how, world, child.flags),
-                    (_, PtraceDir::ChildToParent) => ptrace_access_by(*how, child.flags, world),
+                    (PtraceHow::TraceMe, _) => traceme(self.world_any(), child.flags),
+                    (_, PtraceDir::ParentToChild) => {
+                        ptrace_access_by(*how, self.main.flags, child.flags)
+                    }
+                    (_, PtraceDir::ChildToParent) => {
+                        ptrace_access_by(*how, child.flags, self.world_every())
+                    }
                 })
             }
             Op::SelfAccess => exact(ptrace_access(self.main.flags, self.main.flags, true)),
         }
+    }
+
+    /// The world's threads: the main one and the parked ones.
+    fn world_threads(&self) -> impl Iterator<Item = &Creds> {
+        std::iter::once(&self.main).chain(self.threads.iter().flatten())
+    }
+
+    /// The restrictions every thread of the world has: what a tracer is
+    /// judged against (a restricted thread beside unrestricted ones is no
+    /// way in).
+    pub fn world_every(&self) -> u32 {
+        self.world_threads().fold(u32::MAX, |acc, c| acc & c.flags)
+    }
+
+    /// The restrictions any thread of the world has: what a child's
+    /// `PTRACE_TRACEME` is judged against.
+    pub fn world_any(&self) -> u32 {
+        self.world_threads().fold(0, |acc, c| acc | c.flags)
     }
 
     /// A successful `PR_NETWORK_TSYNC` by any thread: every thread of the

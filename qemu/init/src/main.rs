@@ -484,6 +484,11 @@ fn run_one(path: &Path, kind: Kind, user: bool, opts: &Opts, totals: &mut Totals
         any_fail = true;
         emit(&format!("VMTEST FAIL {prog}::<program> [{who}] ({why})"));
     }
+    // Figures a test reports without judging them (kselftests print
+    // `# pn-metric: <text>`), relayed whether the program passed or not.
+    for metric in text.lines().filter_map(|l| l.strip_prefix("# pn-metric: ")) {
+        emit(&format!("VMTEST-INFO {prog} [{who}] {metric}"));
+    }
     if !any && exit_ok && kind == Kind::Kselftest {
         emit(&format!("VMTEST-INFO {prog} [{who}] printed no TAP result"));
     }
