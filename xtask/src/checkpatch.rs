@@ -26,6 +26,10 @@ pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
     let mut args = vec!["--strict".to_string(), "--ignore".into(), "ENOSYS".into()];
     say(
         "checkpatch",
+        "FILE_PATH_CHANGES ignored only for patches whose new files the PRCTL_NETWORK MAINTAINERS entry covers",
+    );
+    say(
+        "checkpatch",
         "--strict --ignore ENOSYS (task_prctl's \"not my option\" value, see xtask/src/checkpatch.rs)",
     );
     if which("codespell").is_some() {
@@ -36,10 +40,25 @@ pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
             "codespell not installed: spelling checked with the kernel's own list only",
         );
     }
+    let maintained = maintained_paths(&std::fs::read_to_string(src.join("MAINTAINERS"))?);
     let mut all_ok = true;
     let mut summary = Vec::new();
     for p in &series.patches {
         let file = crate::tree::patches_dir().join(&p.name);
+        // FILE_PATH_CHANGES ("does MAINTAINERS need updating?") fires for
+        // any new file in a patch that does not itself touch MAINTAINERS,
+        // even when an entry added earlier in the series covers it. It is
+        // ignored for a patch only when every file it adds is under an
+        // `F:` path of the PRCTL_NETWORK entry of the patched tree.
+        let added = added_files(&std::fs::read_to_string(&file)?);
+        let mut args = args.clone();
+        if !added.is_empty()
+            && added
+                .iter()
+                .all(|f| maintained.iter().any(|m| f.starts_with(m.as_str())))
+        {
+            args.extend(["--ignore".into(), "FILE_PATH_CHANGES".into()]);
+        }
         // spdxcheck.py runs as `python3` from PATH: make that Debian's,
         // which has the packages above, not a pyenv or venv shim without
         // them (a failing spdxcheck.py only prints a traceback, and
@@ -94,4 +113,59 @@ pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
         println!("    {s}");
     }
     Ok(all_ok)
+}
+
+/// The `F:` paths of the PRCTL_NETWORK entry of a MAINTAINERS file.
+fn maintained_paths(maintainers: &str) -> Vec<String> {
+    maintainers
+        .split("\n\n")
+        .find(|entry| entry.starts_with("PRCTL_NETWORK "))
+        .map(|entry| {
+            entry
+                .lines()
+                .filter_map(|l| l.strip_prefix("F:"))
+                .map(|f| f.trim().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The files a patch creates (`new file mode` after its `diff --git`).
+fn added_files(patch: &str) -> Vec<String> {
+    let mut current = None;
+    let mut added = Vec::new();
+    for line in patch.lines() {
+        if let Some(rest) = line.strip_prefix("diff --git a/") {
+            current = rest.split(" b/").next().map(str::to_string);
+        } else if line.starts_with("new file mode") {
+            added.extend(current.take());
+        }
+    }
+    added
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAINTAINERS: &str = "PPS\nF:\tdrivers/pps/\n\nPRCTL_NETWORK SECURITY MODULE\nM:\tx <x@example.invalid>\nF:\tDocumentation/userspace-api/prctl-network.rst\nF:\tsecurity/prctl_network/\n\nPSI\nF:\tkernel/sched/psi.c\n";
+
+    #[test]
+    fn maintained_paths_of_the_entry_only() {
+        assert_eq!(
+            maintained_paths(MAINTAINERS),
+            [
+                "Documentation/userspace-api/prctl-network.rst",
+                "security/prctl_network/"
+            ]
+        );
+    }
+
+    #[test]
+    fn added_files_of_a_patch() {
+        let patch = "diff --git a/security/Makefile b/security/Makefile\nindex 1..2 100644\n\
+                     diff --git a/security/prctl_network/tsync.c b/security/prctl_network/tsync.c\n\
+                     new file mode 100644\nindex 0..3\n";
+        assert_eq!(added_files(patch), ["security/prctl_network/tsync.c"]);
+    }
 }

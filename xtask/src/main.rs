@@ -185,7 +185,7 @@ fn try_main() -> Result<i32> {
         }
         "checkpatch" => {
             if help {
-                print!("cargo xtask checkpatch [--base ...|--kernel-tarball ...|--kernel-tree ...]\n\nRun the patched tree's scripts/checkpatch.pl --strict on each patch of\npatches/series (with --codespell when codespell is installed). Exits non-zero\nif checkpatch reports errors, warnings or checks. One check is ignored:\nENOSYS, because -ENOSYS is the task_prctl hook's \"not my option\" value.\n\n{KERNEL_OPTS}");
+                print!("cargo xtask checkpatch [--base ...|--kernel-tarball ...|--kernel-tree ...]\n\nRun the patched tree's scripts/checkpatch.pl --strict on each patch of\npatches/series (with --codespell when codespell is installed). Exits non-zero\nif checkpatch reports errors, warnings or checks. ENOSYS is ignored,\nbecause -ENOSYS is the task_prctl hook's \"not my option\" value, and\nFILE_PATH_CHANGES for a patch whose new files the PRCTL_NETWORK MAINTAINERS\nentry (added earlier in the series) already covers.\n\n{KERNEL_OPTS}");
                 return Ok(0);
             }
             let opts = kernel_opts(&mut args)?;
