@@ -156,9 +156,17 @@ impl Restriction {
     /// `PR_NETWORK_TSYNC` (default `true`), or only the calling thread.
     ///
     /// The kernel has every sibling take the restriction before it next
-    /// returns to user space, and returns once all have: the call may wait
-    /// for a thread that is stopped or in an uninterruptible sleep. A
-    /// system call a sibling was in the middle of completes unrestricted.
+    /// returns to user space. It returns once no thread can run user code
+    /// without it: every sibling has taken it, or waits in `vfork()` and
+    /// takes it before it resumes (a sibling that is stopped, traced or in
+    /// another uninterruptible sleep delays the call). A sibling's
+    /// interruptible wait is cut short as by a signal without a handler:
+    /// `read()` or a blocking `connect()` is restarted (the connect then
+    /// fails with `EPERM`), `epoll_wait()` fails with `EINTR`; a system
+    /// call that does not wait interruptibly completes unrestricted. See
+    /// "Threads" in `Documentation/userspace-api/prctl-network.rst`.
+    /// Without this option, a restricted thread beside unrestricted ones
+    /// is no boundary: they share its memory.
     ///
     /// ```
     /// let r = prctl_network::Restriction::new().all_threads(false);

@@ -549,6 +549,27 @@ impl World {
                 dir,
                 child_off,
             } => ptrace_op(*how, *dir, *child_off, self.devnull),
+            Op::SetSockOpt {
+                slot,
+                level,
+                optname,
+            } => {
+                let zero: libc::c_int = 0;
+                // SAFETY: four readable bytes.
+                let r = unsafe {
+                    libc::setsockopt(
+                        self.slots[slot.0],
+                        *level,
+                        *optname,
+                        (&zero as *const libc::c_int).cast(),
+                        4,
+                    )
+                };
+                outcome(r as libc::c_long)
+            }
+            Op::SendCmsg { slot, level, ty } => send_with_cmsg(self.slots[slot.0], *level, *ty),
+            Op::Tiocsti => tiocsti(),
+            Op::TunAttach => tun_attach(self.role),
             Op::SelfAccess => {
                 // SAFETY: plain syscalls on our own buffers.
                 let fd = unsafe {
@@ -570,6 +591,101 @@ impl World {
     fn finish(self) {
         sys::close(self.donor);
         sys::wait_exit(self.donor_pid);
+    }
+}
+
+/// `sendmsg()` of one byte, no address, one control message `(level, ty)`
+/// carrying an `int` 1.
+fn send_with_cmsg(fd: i32, level: i32, ty: i32) -> Outcome {
+    #[repr(C, align(8))]
+    struct Control([u8; 64]);
+    let mut control = Control([0; 64]);
+    let mut iov = libc::iovec {
+        iov_base: b"x".as_ptr() as *mut libc::c_void,
+        iov_len: 1,
+    };
+    let mut msg = msghdr(None, &mut iov);
+    msg.msg_control = control.0.as_mut_ptr().cast();
+    // SAFETY: CMSG_* compute sizes and walk our own 64-byte buffer, which
+    // holds one header and an int.
+    unsafe {
+        msg.msg_controllen = libc::CMSG_SPACE(4) as _;
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        (*c).cmsg_level = level;
+        (*c).cmsg_type = ty;
+        (*c).cmsg_len = libc::CMSG_LEN(4) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(c).cast::<libc::c_int>(), 1);
+        outcome(libc::sendmsg(fd, &msg, SEND_FLAGS) as libc::c_long)
+    }
+}
+
+/// `TIOCSTI` of one character into a fresh pseudo-terminal's slave (not a
+/// controlling terminal: the kernel itself then wants CAP_SYS_ADMIN).
+fn tiocsti() -> Outcome {
+    // SAFETY: plain syscalls and libc calls on our own descriptors and
+    // buffers; ptsname's static buffer is copied at once.
+    unsafe {
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+        if master < 0 {
+            return Outcome::Err(errno());
+        }
+        if libc::grantpt(master) != 0 || libc::unlockpt(master) != 0 {
+            let e = errno();
+            sys::close(master);
+            return Outcome::Err(e);
+        }
+        let name = libc::ptsname(master);
+        let slave = if name.is_null() {
+            -1
+        } else {
+            libc::open(name, libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC)
+        };
+        if slave < 0 {
+            let e = errno();
+            sys::close(master);
+            return Outcome::Err(e);
+        }
+        let c: libc::c_char = b'x' as libc::c_char;
+        let r = outcome(libc::ioctl(slave, libc::TIOCSTI, &c) as libc::c_long);
+        sys::close(slave);
+        sys::close(master);
+        r
+    }
+}
+
+/// `open("/dev/net/tun")` and `TUNSETIFF` of a new, non-persistent TAP
+/// device, named after the world (gone again when the file closes).
+fn tun_attach(role: Role) -> Outcome {
+    const TUNSETIFF: libc::c_ulong = 0x400454ca;
+    const IFF_TAP: libc::c_short = 0x0002;
+    const IFF_NO_PI: libc::c_short = 0x1000;
+    #[repr(C)]
+    struct IfReq {
+        name: [u8; 16],
+        flags: libc::c_short,
+        pad: [u8; 22],
+    }
+    let r = match role {
+        Role::Oracle => 'o',
+        Role::Subject => 's',
+    };
+    // SAFETY: getpid is a plain syscall.
+    let name = format!("pn{r}{}", unsafe { libc::getpid() } % 1_000_000);
+    let mut req = IfReq {
+        name: [0; 16],
+        flags: IFF_TAP | IFF_NO_PI,
+        pad: [0; 22],
+    };
+    req.name[..name.len()].copy_from_slice(name.as_bytes());
+    // SAFETY: plain syscalls on our own descriptor and request.
+    unsafe {
+        let fd = libc::open(c"/dev/net/tun".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
+        if fd < 0 {
+            return Outcome::Err(errno());
+        }
+        let r = outcome(libc::ioctl(fd, TUNSETIFF, &mut req) as libc::c_long);
+        sys::close(fd);
+        r
     }
 }
 

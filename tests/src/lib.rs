@@ -6,6 +6,7 @@
 //! network channels. This crate holds
 //!
 //! * a pure reference model of those semantics ([`model`]: per-task flags,
+//!   the option and control-message tables of [`channels`],
 //!   inheritance by fork, thread and exec, and the outcome — success or
 //!   exact errno — of every operation), with host-run unit and property
 //!   tests (`tests/model.rs`) that need no kernel;
@@ -43,6 +44,7 @@
 //! | `tests/programs.rs` | busybox `nc`/`wget`, pathname unix server (X11 case), pre-restriction TCP connection | yes |
 //! | `tests/race.rs` | threads racing `PR_SET_NETWORK` against socket creation and fork | yes |
 //! | `tests/sctp.rs` | SCTP bindx/connectx options on pre-restriction sockets | yes |
+//! | `tests/channels.rs` | the option table ([`channels`]) classifies every option of the pinned kernel's uapi headers; the kernel refuses exactly its `Deny` options | yes (the headers too) |
 //! | `tests/userns.rs` | `unshare(CLONE_NEWUSER\|CLONE_NEWNET)` keeps the restriction; own userns grants the privilege | yes |
 //!
 //! # Case counts
@@ -90,6 +92,7 @@
 
 pub mod abi;
 pub mod addr;
+pub mod channels;
 pub mod check;
 pub mod exec;
 pub mod fork;

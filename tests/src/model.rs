@@ -11,6 +11,7 @@
 
 use crate::abi::{PR_NETWORK_ALL_FLAGS, PR_NETWORK_OFF, PR_NETWORK_TSYNC};
 use crate::addr::{AddrCtx, Encoded, SOCKADDR_STORAGE};
+use crate::channels;
 use crate::ops::{AddrSyscall, Op, PtraceDir, PtraceHow, ThreadAction, NSLOTS, NTHREADS};
 use crate::outcome::{Outcome, Prediction};
 use crate::probe;
@@ -192,6 +193,29 @@ pub fn address_rule(
     AddrVerdict::Allow
 }
 
+/// [`address_rule`], and a send without an address on a socket whose
+/// payload picks the destination ([`channels::payload_addressed`]), which a
+/// restricted task may not make.
+pub fn send_rule(
+    restricted: bool,
+    sock_family: i32,
+    sock_type: i32,
+    call: AddrSyscall,
+    addr: Option<&Encoded>,
+) -> AddrVerdict {
+    let v = address_rule(restricted, sock_family, call, addr);
+    let is_send = !matches!(call, AddrSyscall::Bind | AddrSyscall::Connect);
+    if v == AddrVerdict::Allow
+        && restricted
+        && is_send
+        && sock_family != libc::AF_UNIX
+        && channels::payload_addressed(sock_family, sock_type)
+    {
+        return AddrVerdict::Deny;
+    }
+    v
+}
+
 /// `ptrace_may_access()` decision of the LSM (`tracer`'s flags must be a
 /// subset of `target`'s; a thread group can always access itself). For a
 /// multi-threaded target, `target` is what every task sharing its memory
@@ -272,6 +296,11 @@ impl Env {
 pub struct SlotState {
     /// Address family of the socket.
     pub family: i32,
+    /// Its type (`SOCK_*`, flags included).
+    pub ty: i32,
+    /// Whether it has a local port (None: not known, e.g. after a connect
+    /// or send that may have autobound it).
+    pub bound: Option<bool>,
     /// Kernel state diverged from the oracle's (an op on it was denied
     /// here but did something in the oracle): "same as unrestricted"
     /// predictions about it can no longer be checked.
@@ -318,7 +347,7 @@ impl Model {
         let Some(s) = self.slots[slot] else {
             return Prediction::Kernel(libc::EBADF);
         };
-        let p = match address_rule(self.main.restricted(), s.family, call, e) {
+        let p = match send_rule(self.main.restricted(), s.family, s.ty, call, e) {
             AddrVerdict::Kernel(errno) => Prediction::Kernel(errno),
             AddrVerdict::Deny => Prediction::Deny,
             AddrVerdict::Allow => Prediction::SameAsUnrestricted,
@@ -367,9 +396,10 @@ impl Model {
                 // it caps the count of messages sent.
                 for (i, a) in addrs.iter().enumerate() {
                     let e = a.as_ref().map(|a| a.encode(ctx));
-                    let v = address_rule(
+                    let v = send_rule(
                         self.main.restricted(),
                         s.family,
+                        s.ty,
                         AddrSyscall::SendMsg,
                         e.as_ref(),
                     );
@@ -387,8 +417,61 @@ impl Model {
             }
             Op::Listen { slot } => match self.slots[slot.0] {
                 None => Prediction::Kernel(libc::EBADF),
+                Some(s) if self.main.restricted() => {
+                    match channels::listen_denied(s.family, s.ty, s.bound) {
+                        Some(true) => Prediction::Deny,
+                        Some(false) => self.slot_pred(slot.0, Prediction::SameAsUnrestricted),
+                        None => Prediction::Unchecked,
+                    }
+                }
                 Some(_) => self.slot_pred(slot.0, Prediction::SameAsUnrestricted),
             },
+            Op::SetSockOpt {
+                slot,
+                level,
+                optname,
+            } => match self.slots[slot.0] {
+                None => Prediction::Kernel(libc::EBADF),
+                Some(s) if self.main.restricted() => {
+                    match channels::sockopt_verdict(s.family, *level, *optname) {
+                        Some(channels::Verdict::Deny) => Prediction::Deny,
+                        // Unknown options: the kernel lets them through,
+                        // and answers as unrestricted.
+                        Some(channels::Verdict::Allow) | None => {
+                            self.slot_pred(slot.0, Prediction::SameAsUnrestricted)
+                        }
+                    }
+                }
+                Some(_) => self.slot_pred(slot.0, Prediction::SameAsUnrestricted),
+            },
+            Op::SendCmsg { slot, level, ty } => match self.slots[slot.0] {
+                None => Prediction::Kernel(libc::EBADF),
+                Some(s) => {
+                    let v = send_rule(
+                        self.main.restricted(),
+                        s.family,
+                        s.ty,
+                        AddrSyscall::SendMsg,
+                        None,
+                    );
+                    let denied = v == AddrVerdict::Deny
+                        || (self.main.restricted()
+                            && s.family != libc::AF_UNIX
+                            && !channels::cmsg_keeps_destination(*level, *ty));
+                    if denied {
+                        Prediction::Deny
+                    } else {
+                        self.slot_pred(slot.0, Prediction::SameAsUnrestricted)
+                    }
+                }
+            },
+            Op::Tiocsti | Op::TunAttach => {
+                if self.main.restricted() {
+                    Prediction::Deny
+                } else {
+                    Prediction::SameAsUnrestricted
+                }
+            }
             Op::Close { slot } => match self.slots[slot.0] {
                 None => exact(Outcome::Skipped),
                 Some(_) => exact(Outcome::Ok(0)),
@@ -497,20 +580,31 @@ impl Model {
             Op::GetNetwork { .. } => {}
             Op::NoNewPrivs => self.main.nnp = true,
             Op::DropSysAdmin => self.main.sys_admin = false,
-            Op::Socket { slot, family, .. } | Op::Receive { slot, family, .. } => {
+            Op::Socket {
+                slot, family, ty, ..
+            }
+            | Op::Receive { slot, family, ty } => {
                 self.slots[slot.0] = match got {
                     Outcome::Ok(_) => Some(SlotState {
                         family: *family,
+                        ty: *ty,
+                        // The donor's sockets are fresh too, but say so
+                        // only for our own.
+                        bound: matches!(op, Op::Socket { .. }).then_some(false),
                         tainted: false,
                     }),
                     _ => None,
                 };
             }
-            Op::SocketPair { slot, family, .. } => {
+            Op::SocketPair {
+                slot, family, ty, ..
+            } => {
                 let other = (slot.0 + 1) % NSLOTS;
                 let s = match got {
                     Outcome::Ok(_) => Some(SlotState {
                         family: *family,
+                        ty: *ty,
+                        bound: None,
                         tainted: false,
                     }),
                     _ => None,
@@ -523,7 +617,24 @@ impl Model {
             | Op::SendTo { slot, .. }
             | Op::SendMsg { slot, .. }
             | Op::SendMmsg { slot, .. }
-            | Op::Listen { slot } => taint(self, slot.0),
+            | Op::Listen { slot }
+            | Op::SetSockOpt { slot, .. }
+            | Op::SendCmsg { slot, .. } => {
+                taint(self, slot.0);
+                if let Some(s) = self.slots[slot.0].as_mut() {
+                    s.bound = match (op, got) {
+                        // Ours bound it, or failed without touching it.
+                        (Op::Bind { .. } | Op::Listen { .. }, Outcome::Ok(_)) => Some(true),
+                        (Op::Bind { .. } | Op::Listen { .. }, Outcome::Err(_)) => s.bound,
+                        // The LSM's EPERM comes before any autobind.
+                        (_, Outcome::Err(libc::EPERM)) => s.bound,
+                        (Op::SetSockOpt { .. }, _) => s.bound,
+                        // A connect or send may have autobound it.
+                        _ => None,
+                    };
+                }
+            }
+            Op::Tiocsti | Op::TunAttach => {}
             Op::Close { slot } => self.slots[slot.0] = None,
             Op::Fork | Op::Thread | Op::Exec { .. } | Op::Ptrace { .. } | Op::SelfAccess => {}
             Op::SpawnThread { t } => {

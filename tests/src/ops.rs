@@ -219,6 +219,31 @@ pub enum Op {
     },
     /// `/proc/self/mem` and `process_vm_readv(getpid())`.
     SelfAccess,
+    /// `setsockopt(fd, level, optname, &0, 4)`: an `int` 0, which most
+    /// options take (the kernel's own answer to it is the oracle's).
+    SetSockOpt {
+        /// Slot.
+        slot: Slot,
+        /// `level`.
+        level: i32,
+        /// `optname`.
+        optname: i32,
+    },
+    /// `sendmsg()` of one byte without an address, with one control
+    /// message `(level, type)` carrying an `int` 1.
+    SendCmsg {
+        /// Slot.
+        slot: Slot,
+        /// `cmsg_level`.
+        level: i32,
+        /// `cmsg_type`.
+        ty: i32,
+    },
+    /// `ioctl(TIOCSTI)` of one character into a pseudo-terminal the world
+    /// opened at its start (as its controlling terminal where it can).
+    Tiocsti,
+    /// `open("/dev/net/tun")` and `TUNSETIFF` of a new TAP device.
+    TunAttach,
 }
 
 impl Op {
@@ -240,6 +265,10 @@ impl Op {
                 | Op::SendMsg { .. }
                 | Op::SendMmsg { .. }
                 | Op::Close { .. }
+                | Op::SetSockOpt { .. }
+                | Op::SendCmsg { .. }
+                | Op::Tiocsti
+                | Op::TunAttach
         )
     }
 }
@@ -369,6 +398,20 @@ impl fmt::Debug for Op {
                 if *child_off { "sets OFF" } else { "inherits" }
             ),
             Op::SelfAccess => write!(f, "self-access(/proc/self/mem, process_vm_readv)"),
+            Op::SetSockOpt {
+                slot,
+                level,
+                optname,
+            } => write!(
+                f,
+                "setsockopt({slot:?}, {})",
+                sockopt_name(*level, *optname)
+            ),
+            Op::SendCmsg { slot, level, ty } => {
+                write!(f, "sendmsg({slot:?}, cmsg {})", cmsg_name(*level, *ty))
+            }
+            Op::Tiocsti => write!(f, "ioctl(pty, TIOCSTI)"),
+            Op::TunAttach => write!(f, "open(/dev/net/tun) + TUNSETIFF"),
         }
     }
 }
@@ -630,7 +673,66 @@ pub fn op() -> impl Strategy<Value = Op> {
         3 => (ptrace_kind(), any::<bool>())
             .prop_map(|((how, dir), child_off)| Op::Ptrace { how, dir, child_off }),
         1 => Just(Op::SelfAccess),
+        4 => (slot(), sockopt()).prop_map(|(slot, (level, optname))| Op::SetSockOpt { slot, level, optname }),
+        3 => (slot(), cmsg()).prop_map(|(slot, (level, ty))| Op::SendCmsg { slot, level, ty }),
+        1 => Just(Op::Tiocsti),
+        1 => Just(Op::TunAttach),
     ]
+}
+
+/// Any option of [`crate::channels::SOCKOPTS`], or an unknown one.
+fn sockopt() -> impl Strategy<Value = (i32, i32)> {
+    let all: Vec<(i32, i32)> = crate::channels::SOCKOPTS
+        .iter()
+        .flat_map(|t| t.iter().map(|o| (o.level, o.optname)))
+        .collect();
+    prop_oneof![
+        9 => proptest::sample::select(all),
+        1 => Just((crate::channels::SOL_IP, 9999)),
+    ]
+}
+
+/// A control message: one that keeps the destination, one the kernel
+/// knows that does not, or one nobody knows.
+fn cmsg() -> impl Strategy<Value = (i32, i32)> {
+    use crate::channels::*;
+    let kept: Vec<(i32, i32)> = CMSGS_KEEPING_DESTINATION
+        .iter()
+        .map(|&(l, t, _)| (l, t))
+        .collect();
+    prop_oneof![
+        4 => proptest::sample::select(kept),
+        4 => proptest::sample::select(vec![
+            (SOL_IP, libc::IP_PKTINFO),
+            (SOL_IP, libc::IP_RETOPTS),
+            (SOL_IPV6, libc::IPV6_PKTINFO),
+            (SOL_IPV6, libc::IPV6_RTHDR),
+            (SOL_IPV6, libc::IPV6_HOPOPTS),
+            (SOL_IPV6, libc::IPV6_DSTOPTS),
+            (SOL_SOCKET, libc::SO_MARK),
+            (SOL_SOCKET, libc::SCM_RIGHTS),
+        ]),
+        1 => Just((SOL_UDP, 9999)),
+    ]
+}
+
+/// `LEVEL:NAME` of an option, for Debug output.
+fn sockopt_name(level: i32, optname: i32) -> String {
+    crate::channels::SOCKOPTS
+        .iter()
+        .flat_map(|t| t.iter())
+        .find(|o| o.level == level && o.optname == optname)
+        .map(|o| o.name.to_string())
+        .unwrap_or_else(|| format!("level {level} option {optname}"))
+}
+
+/// The name of a control message, for Debug output.
+fn cmsg_name(level: i32, ty: i32) -> String {
+    crate::channels::CMSGS_KEEPING_DESTINATION
+        .iter()
+        .find(|&&(l, t, _)| l == level && t == ty)
+        .map(|&(_, _, n)| n.to_string())
+        .unwrap_or_else(|| format!("level {level} type {ty}"))
 }
 
 /// A sequence: 0..=3 common sockets in slots s0.. (so that operations have

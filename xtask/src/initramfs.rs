@@ -305,6 +305,26 @@ pub fn build(kernel: &Kernel) -> Result<Initramfs> {
             &read(&t.executable)?,
         )?;
     }
+    // The uapi headers of the socket levels, from the patched tree's
+    // `make headers`: tests/tests/channels.rs checks that its option table
+    // (tests/src/channels.rs, HEADERS) classifies every option they define.
+    let include = kernel.build.join("usr/include");
+    for dir in [
+        "usr/include",
+        "usr/include/linux",
+        "usr/include/asm-generic",
+    ] {
+        a.dir(dir, 0o755)?;
+    }
+    for h in UAPI_HEADERS {
+        a.file(
+            &format!("usr/include/{h}"),
+            0o644,
+            0,
+            0,
+            &read(include.join(h))?,
+        )?;
+    }
     for k in &kselftests {
         let name = k.file_name().unwrap().to_string_lossy();
         a.file(&format!("tests/kselftest/{name}"), 0o755, 0, 0, &read(k)?)?;
@@ -321,6 +341,19 @@ pub fn build(kernel: &Kernel) -> Result<Initramfs> {
     ));
     Ok(Initramfs { path })
 }
+
+/// The uapi headers that define the socket options of the levels the
+/// guest has (the list `tests/src/channels.rs` HEADERS reads).
+const UAPI_HEADERS: &[&str] = &[
+    "asm-generic/socket.h",
+    "linux/in.h",
+    "linux/in6.h",
+    "linux/tcp.h",
+    "linux/udp.h",
+    "linux/if_packet.h",
+    "linux/icmp.h",
+    "linux/sctp.h",
+];
 
 fn read(p: impl AsRef<Path>) -> Result<Vec<u8>> {
     let p = p.as_ref();

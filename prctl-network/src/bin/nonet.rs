@@ -31,7 +31,17 @@ DESCRIPTION
     children. A restricted process can only create AF_UNIX sockets, and
     cannot bind, connect or send to a non-AF_UNIX address or an abstract
     AF_UNIX name, even on sockets it inherited. Connected sockets it
-    inherited, and filesystem AF_UNIX sockets, keep working.
+    inherited, and filesystem AF_UNIX sockets, keep working, but only
+    towards their own peer: no source routes or other redirecting socket
+    options, no sends on raw, packet or netlink sockets, no listen()
+    that would pick a port, no multicast joins, no TUN/TAP device, and
+    no TIOCSTI into the terminal of the shell that started it.
+
+    Run as root, COMMAND keeps its capabilities, and with CAP_NET_ADMIN
+    or CAP_SYS_ADMIN can still configure interfaces or mount network
+    file systems. To rule that out too, drop them as well, for example:
+        setpriv --bounding-set=-all --inh-caps=-all nonet -- COMMAND
+    or run COMMAND in a new network namespace (unshare -n).
 
     no_new_privs is set first, as the kernel requires it (or
     CAP_SYS_ADMIN): setuid and file-capability programs run by COMMAND

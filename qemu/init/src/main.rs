@@ -599,6 +599,15 @@ fn main() {
         "",
     );
     mount("devtmpfs", "/dev", "devtmpfs", libc::MS_NOSUID, "mode=0755");
+    // Pseudo-terminals for the TIOCSTI tests (/dev/ptmx needs it beside it).
+    let _ = std::fs::create_dir_all("/dev/pts");
+    mount(
+        "devpts",
+        "/dev/pts",
+        "devpts",
+        libc::MS_NOSUID | libc::MS_NOEXEC,
+        "mode=0620,ptmxmode=0666",
+    );
     mount(
         "tmpfs",
         "/tmp",
