@@ -8,10 +8,19 @@
 //! * create sockets other than `AF_UNIX` (`EPERM`),
 //! * `bind()`, `connect()` or `sendto()` with a non-`AF_UNIX` address, or an
 //!   abstract `AF_UNIX` name, including on descriptors inherited from
-//!   before (`EPERM`).
+//!   before (`EPERM`),
+//! * point an inherited socket elsewhere (source routes, IPv6 routing
+//!   headers, interface or fwmark choices, by socket option or control
+//!   message), send on raw, packet or netlink sockets, `listen()` on a
+//!   socket without a port, join multicast groups (`EPERM`),
+//! * attach to a TUN/TAP device, push input into a terminal with
+//!   `TIOCSTI`, or trace a process any thread of which is less restricted
+//!   (`EPERM`).
 //!
-//! Already connected sockets keep working, as do filesystem `AF_UNIX`
-//! sockets. The restriction survives `execve()` and can never be lifted.
+//! Already connected sockets keep working towards their own peer, as do
+//! filesystem `AF_UNIX` sockets. The restriction survives `execve()` and
+//! can never be lifted. The full list, and what it leaves open on purpose,
+//! is `Documentation/userspace-api/prctl-network.rst` in the kernel series.
 //!
 //! ```no_run
 //! use prctl_network::{Error, Restriction};

@@ -96,8 +96,12 @@ impl fmt::Display for Enforcement {
 ///
 /// Even with every part in place the fallback is weaker than the prctl:
 /// descriptors inherited from before (or passed over `AF_UNIX` later) can
-/// still `sendto()` any address, UDP `bind()`/`connect()` is not checked,
-/// and binding abstract `AF_UNIX` names stays possible.
+/// still `sendto()` any address, be redirected by socket options and
+/// control messages, autobind with `listen()` and join multicast groups;
+/// UDP `bind()`/`connect()` is not checked; raw, packet and netlink
+/// sockets can still send; TUN/TAP devices and `TIOCSTI` stay available;
+/// binding abstract `AF_UNIX` names stays possible. Its `Display`
+/// output names each of these as not enforced.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Fallback {
@@ -134,7 +138,20 @@ impl fmt::Display for Fallback {
             "sendto() addresses on inherited sockets",
             "UDP bind/connect on inherited sockets",
             "binding abstract unix names",
+            "redirecting inherited sockets (source routes, IPv6 routing headers, \
+             interface and fwmark options or control messages)",
+            "sends on inherited raw, packet and netlink sockets",
+            "listen() autobind and multicast joins on inherited sockets",
+            "attaching TUN/TAP devices",
+            "TIOCSTI/TIOCLINUX input into terminals",
         ];
+        // Any Landlock domain keeps the process from tracing processes
+        // outside it; without one nothing does.
+        if !(self.landlock_tcp || self.landlock_abstract_unix) {
+            off.push(
+                "tracing processes outside (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd)",
+            );
+        }
         if self.seccomp_socket_filter {
             on.push("new non-unix sockets denied (seccomp)");
         } else {

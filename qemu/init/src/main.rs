@@ -599,6 +599,12 @@ fn main() {
         "",
     );
     mount("devtmpfs", "/dev", "devtmpfs", libc::MS_NOSUID, "mode=0755");
+    // /dev/net/tun as distributions' udev rules leave it (mode 0666):
+    // opening it is no privilege, attaching to a device is.
+    let _ = std::fs::set_permissions(
+        "/dev/net/tun",
+        std::os::unix::fs::PermissionsExt::from_mode(0o666),
+    );
     // Pseudo-terminals for the TIOCSTI tests (/dev/ptmx needs it beside it).
     let _ = std::fs::create_dir_all("/dev/pts");
     mount(
