@@ -1,7 +1,7 @@
 //! Model-based property tests of the prctl-network LSM.
 //!
 //! The specification is `Documentation/userspace-api/prctl-network.rst`
-//! (in `patches/0002-*`): `prctl(PR_SET_NETWORK,
+//! (in `patches/0004-*`): `prctl(PR_SET_NETWORK,
 //! PR_NETWORK_OFF)` irrevocably removes a thread's ability to open new
 //! network channels. This crate holds
 //!

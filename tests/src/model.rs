@@ -1,5 +1,5 @@
 //! The reference model: pure Rust, no syscalls. Written from
-//! the specification, `Documentation/userspace-api/prctl-network.rst` (in `patches/0002-*`), and
+//! the specification, `Documentation/userspace-api/prctl-network.rst` (in `patches/0004-*`), and
 //! the README's semantics tables, rule by rule.
 //!
 //! * [`Creds`] is one task's state (flags word, no_new_privs, whether it has
