@@ -29,6 +29,8 @@ pub const SOL_IPV6: i32 = 41;
 pub const SOL_TCP: i32 = 6;
 /// `SOL_UDP`.
 pub const SOL_UDP: i32 = 17;
+/// `SOL_UDPLITE` (UDP takes its options at this level too).
+pub const SOL_UDPLITE: i32 = 136;
 /// `SOL_PACKET`.
 pub const SOL_PACKET: i32 = 263;
 /// `SOL_RAW`.
@@ -166,6 +168,12 @@ pub const SOL_UDP_OPTS: &[SockOpt] = opts![SOL_UDP;
     UDP_NO_CHECK6_RX = 102 => Allow, UDP_SEGMENT = 103 => Allow, UDP_GRO = 104 => Allow,
 ];
 
+/// The same names at `SOL_UDPLITE`, which `udp_setsockopt()` takes too.
+pub const SOL_UDPLITE_OPTS: &[SockOpt] = opts![SOL_UDPLITE;
+    UDP_CORK = 1 => Allow, UDP_ENCAP = 100 => Deny, UDP_NO_CHECK6_TX = 101 => Allow,
+    UDP_NO_CHECK6_RX = 102 => Allow, UDP_SEGMENT = 103 => Allow, UDP_GRO = 104 => Allow,
+];
+
 /// Every option name of `linux/if_packet.h` (`SOL_PACKET`).
 pub const SOL_PACKET_OPTS: &[SockOpt] = opts![SOL_PACKET;
     PACKET_ADD_MEMBERSHIP = 1 => Deny, PACKET_DROP_MEMBERSHIP = 2 => Allow,
@@ -232,6 +240,7 @@ pub const SOCKOPTS: &[&[SockOpt]] = &[
     SOL_IPV6_OPTS,
     SOL_TCP_OPTS,
     SOL_UDP_OPTS,
+    SOL_UDPLITE_OPTS,
     SOL_PACKET_OPTS,
     SOL_RAW_OPTS,
     SOL_SCTP_OPTS,
@@ -308,6 +317,12 @@ pub const HEADERS: &[HeaderSpec] = &[
     },
     HeaderSpec {
         level: SOL_UDP,
+        header: "linux/udp.h",
+        prefixes: &["UDP_"],
+        values: &["UDP_ENCAP_"],
+    },
+    HeaderSpec {
+        level: SOL_UDPLITE,
         header: "linux/udp.h",
         prefixes: &["UDP_"],
         values: &["UDP_ENCAP_"],
@@ -424,14 +439,35 @@ pub fn payload_addressed(family: i32, ty: i32) -> bool {
         || family == libc::AF_NETLINK
 }
 
+/// `IPPROTO_MPTCP`.
+pub const IPPROTO_MPTCP: i32 = 262;
+
 /// Does `listen()` by a restricted task fail with `EPERM` on a socket of
-/// `family`/`ty` whose local port is `bound` (None: not known)? `Some`
-/// verdict, or `None` when it depends on an unknown port.
-pub fn listen_denied(family: i32, ty: i32, bound: Option<bool>) -> Option<bool> {
+/// `family`/`ty`/`proto` whose local port is `bound` (None: not known)?
+/// `Some` verdict, or `None` when it depends on an unknown port. MPTCP
+/// sockets may not listen at all (their port can be stale).
+pub fn listen_denied(family: i32, ty: i32, proto: i32, bound: Option<bool>) -> Option<bool> {
     let ty = ty & crate::model::SOCK_TYPE_MASK;
-    let inet = family == libc::AF_INET || family == libc::AF_INET6;
     let can_listen = ty == libc::SOCK_STREAM || ty == libc::SOCK_SEQPACKET;
-    if !inet || !can_listen {
+    if !is_inet(family) || !can_listen {
+        return Some(false);
+    }
+    if proto == IPPROTO_MPTCP {
+        return Some(true);
+    }
+    bound.map(|b| !b)
+}
+
+/// Is `family` IPv4 or IPv6?
+pub fn is_inet(family: i32) -> bool {
+    family == libc::AF_INET || family == libc::AF_INET6
+}
+
+/// Does a send without an address by a restricted task fail with `EPERM`
+/// because the IPv4/IPv6 socket has no port (`bound`; None: not known), so
+/// the kernel would autobind it? `None` when it depends on an unknown port.
+pub fn unbound_send_denied(family: i32, bound: Option<bool>) -> Option<bool> {
+    if !is_inet(family) {
         return Some(false);
     }
     bound.map(|b| !b)

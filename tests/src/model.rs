@@ -298,6 +298,8 @@ pub struct SlotState {
     pub family: i32,
     /// Its type (`SOCK_*`, flags included).
     pub ty: i32,
+    /// Its protocol (0 where not known, as for received sockets).
+    pub proto: i32,
     /// Whether it has a local port (None: not known, e.g. after a connect
     /// or send that may have autobound it).
     pub bound: Option<bool>,
@@ -350,9 +352,26 @@ impl Model {
         let p = match send_rule(self.main.restricted(), s.family, s.ty, call, e) {
             AddrVerdict::Kernel(errno) => Prediction::Kernel(errno),
             AddrVerdict::Deny => Prediction::Deny,
-            AddrVerdict::Allow => Prediction::SameAsUnrestricted,
+            AddrVerdict::Allow => match self.unbound_send(s, call) {
+                Some(p) => p,
+                None => Prediction::SameAsUnrestricted,
+            },
         };
         self.slot_pred(slot, p)
+    }
+
+    /// A send that [`send_rule`] allows, by a restricted task, on an
+    /// IPv4/IPv6 socket without a port: denied (the kernel would autobind
+    /// it), or not known when the port is not.
+    fn unbound_send(&self, s: SlotState, call: AddrSyscall) -> Option<Prediction> {
+        if !self.main.restricted() || matches!(call, AddrSyscall::Bind | AddrSyscall::Connect) {
+            return None;
+        }
+        match channels::unbound_send_denied(s.family, s.bound) {
+            Some(true) => Some(Prediction::Deny),
+            Some(false) => None,
+            None => Some(Prediction::Unchecked),
+        }
     }
 
     /// Predict `op` in the current state. `ctx` is the world's address
@@ -403,6 +422,11 @@ impl Model {
                         AddrSyscall::SendMsg,
                         e.as_ref(),
                     );
+                    let v = match (v, self.unbound_send(s, AddrSyscall::SendMsg)) {
+                        (AddrVerdict::Allow, Some(Prediction::Deny)) => AddrVerdict::Deny,
+                        (AddrVerdict::Allow, Some(_)) => return Prediction::Unchecked,
+                        (v, _) => v,
+                    };
                     let stop = match v {
                         AddrVerdict::Allow => continue,
                         AddrVerdict::Deny => Prediction::Deny,
@@ -418,7 +442,7 @@ impl Model {
             Op::Listen { slot } => match self.slots[slot.0] {
                 None => Prediction::Kernel(libc::EBADF),
                 Some(s) if self.main.restricted() => {
-                    match channels::listen_denied(s.family, s.ty, s.bound) {
+                    match channels::listen_denied(s.family, s.ty, s.proto, s.bound) {
                         Some(true) => Prediction::Deny,
                         Some(false) => self.slot_pred(slot.0, Prediction::SameAsUnrestricted),
                         None => Prediction::Unchecked,
@@ -460,6 +484,8 @@ impl Model {
                             && !channels::cmsg_keeps_destination(*level, *ty));
                     if denied {
                         Prediction::Deny
+                    } else if let Some(p) = self.unbound_send(s, AddrSyscall::SendMsg) {
+                        p
                     } else {
                         self.slot_pred(slot.0, Prediction::SameAsUnrestricted)
                     }
@@ -584,10 +610,15 @@ impl Model {
                 slot, family, ty, ..
             }
             | Op::Receive { slot, family, ty } => {
+                let proto = match op {
+                    Op::Socket { proto, .. } => *proto,
+                    _ => 0,
+                };
                 self.slots[slot.0] = match got {
                     Outcome::Ok(_) => Some(SlotState {
                         family: *family,
                         ty: *ty,
+                        proto,
                         // The donor's sockets are fresh too, but say so
                         // only for our own.
                         bound: matches!(op, Op::Socket { .. }).then_some(false),
@@ -604,6 +635,7 @@ impl Model {
                     Outcome::Ok(_) => Some(SlotState {
                         family: *family,
                         ty: *ty,
+                        proto: 0,
                         bound: None,
                         tainted: false,
                     }),

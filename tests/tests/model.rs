@@ -627,14 +627,15 @@ fn slots_sockets_and_taint() {
         Prediction::Deny,
         "inherited descriptors too"
     );
-    // The oracle connected: the slot now differs, so a send without
-    // address on it is unchecked, while a send with address is still Deny.
+    // The oracle connected, the subject did not: its socket still has no
+    // port, so a send without address is denied too (it would autobind),
+    // whatever the oracle's socket does; a send with address is Deny.
     m.apply(&conn, Prediction::Deny, err(EPERM), OK);
     let send_none = Op::SendTo {
         slot: s0,
         addr: None,
     };
-    assert_eq!(m.predict(&send_none, &c), Prediction::Unchecked);
+    assert_eq!(m.predict(&send_none, &c), Prediction::Deny);
     let send_to = Op::SendTo {
         slot: s0,
         addr: Some(in4),
@@ -646,12 +647,17 @@ fn slots_sockets_and_taint() {
         addr: Addr::UnixUnnamed,
     };
     assert_eq!(m.predict(&bind1, &c), Prediction::Kernel(EBADF));
-    // sendmmsg: denied at message 1 -> capped at 1 message.
+    // sendmmsg on the port-less inet socket: its first message, without
+    // address, is denied (autobind), so the call is.
     let mm = Op::SendMmsg {
         slot: s0,
         addrs: vec![None, Some(Addr::UnixAbstract(NameRef::FixtureDgram))],
     };
-    assert_eq!(m.predict(&mm, &c), Prediction::Unchecked, "tainted slot");
+    assert_eq!(
+        m.predict(&mm, &c),
+        Prediction::Deny,
+        "port-less inet socket"
+    );
     let mut m2 = Model::new(env(true));
     let pair = Op::SocketPair {
         slot: Slot(2),
