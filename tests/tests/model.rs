@@ -800,6 +800,13 @@ fn model_invariants_over_generated_sequences() {
             let mut was_restricted = false;
             for op in &seq {
                 let before = m.main;
+                // Who asked: a parked thread's PR_NETWORK_TSYNC restricts
+                // the main thread on the strength of the caller's own
+                // no_new_privs or CAP_SYS_ADMIN (as seccomp's TSYNC).
+                let caller = match op {
+                    Op::InThread { t, .. } => m.threads[*t as usize].unwrap_or(before),
+                    _ => before,
+                };
                 let p = m.predict(op, &c);
                 if !before.restricted() && matches!(p, Prediction::Deny) {
                     return Err(format!("unrestricted main thread got Deny for {op:?}"));
@@ -811,7 +818,7 @@ fn model_invariants_over_generated_sequences() {
                 if m.main.flags & !1 != 0 {
                     return Err(format!("unknown flag bits committed by {op:?}"));
                 }
-                if !before.restricted() && m.main.restricted() && !(before.nnp || before.sys_admin)
+                if !before.restricted() && m.main.restricted() && !(caller.nnp || caller.sys_admin)
                 {
                     return Err(format!("restricted without nnp or CAP_SYS_ADMIN by {op:?}"));
                 }
