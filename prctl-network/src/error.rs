@@ -113,8 +113,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Unsupported => f.write_str(
-                "kernel lacks PR_SET_NETWORK (prctl-network LSM not built or not enabled: \
-                 see lsm= / CONFIG_LSM)",
+                "kernel lacks PR_SET_NETWORK: the running kernel does not carry the \
+                 prctl-network series (it is not in upstream Linux), or its prctl_network \
+                 LSM is not enabled (lsm= / CONFIG_LSM); Restriction::best_effort(true) \
+                 falls back to seccomp and Landlock",
             ),
             Error::NotPermitted => f.write_str(
                 "the network restriction cannot be lifted once set (EPERM); \
@@ -229,11 +231,13 @@ mod tests {
 
     #[test]
     fn messages_say_what_to_do() {
-        assert_eq!(
-            Error::Unsupported.to_string(),
-            "kernel lacks PR_SET_NETWORK (prctl-network LSM not built or not enabled: \
-             see lsm= / CONFIG_LSM)"
+        let unsupported = Error::Unsupported.to_string();
+        assert!(
+            unsupported
+                .starts_with("kernel lacks PR_SET_NETWORK: the running kernel does not carry"),
+            "{unsupported}"
         );
+        assert!(unsupported.contains("lsm="), "{unsupported}");
         assert!(Error::NoNewPrivsRequired
             .to_string()
             .contains("set no_new_privs or have CAP_SYS_ADMIN"));

@@ -147,6 +147,20 @@ fn best_effort_blocks_tcp_from_the_command() {
         "{err}"
     );
     assert!(err.contains("NOT enforced"), "{err}");
+    assert!(err.contains("name-resolution failure"), "{err}");
+    assert!(err.contains("socket: Operation not permitted"), "{err}");
+
+    // --quiet: the same denial, without nonet's warning.
+    let o = run(&[
+        "--best-effort",
+        "--quiet",
+        "/bin/bash",
+        "-c",
+        "exec 3<>/dev/tcp/127.0.0.1/9",
+    ]);
+    assert_ne!(code(&o), 0);
+    let err = stderr(&o);
+    assert!(!err.contains("nonet: warning"), "{err}");
     assert!(err.contains("socket: Operation not permitted"), "{err}");
 }
 

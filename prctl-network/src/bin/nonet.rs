@@ -20,7 +20,7 @@ NAME
     nonet - run a program without access to the network
 
 SYNOPSIS
-    nonet [--best-effort] [--allow-setuid] [--] COMMAND [ARGUMENT...]
+    nonet [--best-effort] [--quiet] [--allow-setuid] [--] COMMAND [ARGUMENT...]
     nonet --status
     nonet --help | --version
 
@@ -36,6 +36,11 @@ DESCRIPTION
     options, no sends on raw, packet or netlink sockets, no listen()
     that would pick a port, no multicast joins, no TUN/TAP device, and
     no TIOCSTI into the terminal of the shell that started it.
+
+    Programs usually report a refused connection as a name-resolution
+    failure (\"could not resolve host\", \"Temporary failure in name
+    resolution\"): the resolver's socket is the first one refused. Some,
+    such as apt-get update, then still exit 0.
 
     Run as root, COMMAND keeps its capabilities, and with CAP_NET_ADMIN
     or CAP_SYS_ADMIN can still configure interfaces or mount network
@@ -61,6 +66,10 @@ OPTIONS
         PR_SET_NETWORK: for example sendto() on an inherited UDP socket
         still works. Fails if nothing at all can be enforced. 32-bit
         (i386, arm32) programs are killed under the fallback.
+
+    -q, --quiet
+        Do not print the warnings of --best-effort (what is NOT
+        enforced) or about threads; errors are still printed.
 
     --allow-setuid
         Do not set no_new_privs. Needs CAP_SYS_ADMIN; setuid programs run
@@ -103,6 +112,7 @@ SEE ALSO
 #[derive(Debug)]
 struct Options {
     best_effort: bool,
+    quiet: bool,
     allow_setuid: bool,
     command: Vec<OsString>,
 }
@@ -118,6 +128,7 @@ enum Mode {
 fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Mode, String> {
     let mut opts = Options {
         best_effort: false,
+        quiet: false,
         allow_setuid: false,
         command: Vec::new(),
     };
@@ -129,6 +140,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Mode, String> {
             Some("-h" | "--help") => return Ok(Mode::Help),
             Some("-V" | "--version") => return Ok(Mode::Version),
             Some("--best-effort") => opts.best_effort = true,
+            Some("-q" | "--quiet") => opts.quiet = true,
             Some("--allow-setuid") => opts.allow_setuid = true,
             Some("--status") => status = true,
             Some(s) if s.starts_with('-') && s.len() > 1 => {
@@ -142,7 +154,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Mode, String> {
     }
     opts.command.extend(args);
     if status {
-        if !opts.command.is_empty() || opts.best_effort || opts.allow_setuid {
+        if !opts.command.is_empty() || opts.best_effort || opts.quiet || opts.allow_setuid {
             return Err(
                 "--status takes no other option and no argument: the kernel does not expose \
                  another process's restriction"
@@ -194,9 +206,13 @@ fn run(opts: Options) -> ExitCode {
                  available: refusing to run the command with network access",
             )
         }
-        _ => eprintln!("nonet: warning: PR_SET_NETWORK unavailable; {status}"),
+        _ if opts.quiet => {}
+        _ => eprintln!(
+            "nonet: warning: PR_SET_NETWORK unavailable; {status} \
+             (refused programs usually report a name-resolution failure)"
+        ),
     }
-    if status.threads != ThreadScope::WholeProcess {
+    if status.threads != ThreadScope::WholeProcess && !opts.quiet {
         eprintln!("nonet: warning: {status}");
     }
 
@@ -265,6 +281,11 @@ mod tests {
     #[test]
     fn modes_and_errors() {
         assert!(matches!(p(&["--help", "x"]), Ok(Mode::Help)));
+        assert!(matches!(
+            p(&["-q", "ls"]),
+            Ok(Mode::Run(Options { quiet: true, .. }))
+        ));
+        assert!(p(&["--status", "--quiet"]).is_err());
         assert!(matches!(p(&["-V"]), Ok(Mode::Version)));
         assert!(matches!(p(&["--status"]), Ok(Mode::Status)));
         assert!(p(&["--status", "1234"])
