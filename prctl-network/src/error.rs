@@ -51,6 +51,14 @@ pub enum Error {
         /// Number of threads in the process (including the caller).
         threads: usize,
     },
+    /// The restriction would only cover the calling thread and the
+    /// process's threads cannot be counted (`/proc/self/task` is not
+    /// readable, e.g. `/proc` is not mounted): other threads may exist.
+    /// Nothing was changed; fails closed unless
+    /// [`Restriction::require_single_thread`]`(false)` accepts it.
+    ///
+    /// [`Restriction::require_single_thread`]: crate::Restriction::require_single_thread
+    ThreadsUnknown,
     /// Any other failure of a system call.
     Os {
         /// The call that failed, e.g. `"prctl(PR_SET_NO_NEW_PRIVS)"`.
@@ -104,7 +112,9 @@ impl Error {
             Error::NotPermitted => Some(libc::EPERM),
             Error::NoNewPrivsRequired => Some(libc::EACCES),
             Error::Os { errno, .. } => Some(*errno),
-            Error::InvalidFlags { .. } | Error::MultiThreaded { .. } => None,
+            Error::InvalidFlags { .. } | Error::MultiThreaded { .. } | Error::ThreadsUnknown => {
+                None
+            }
         }
     }
 }
@@ -137,6 +147,11 @@ impl fmt::Display for Error {
                  cover the calling thread: use Restriction::all_threads(true) with a kernel \
                  that has PR_NETWORK_TSYNC, restrict before starting threads, or accept it \
                  with Restriction::require_single_thread(false)"
+            ),
+            Error::ThreadsUnknown => f.write_str(
+                "cannot count the process's threads (/proc/self/task is not readable) and \
+                 the network restriction would only cover the calling thread: mount /proc, \
+                 or accept it with Restriction::require_single_thread(false)",
             ),
             Error::Os { operation, errno } => write!(
                 f,

@@ -306,15 +306,23 @@ impl Restriction {
         })
     }
 
-    /// Counts threads; fails if more than one and that is not allowed.
+    /// Counts threads; fails if more than one, or if they cannot be
+    /// counted, and that is not allowed.
     fn check_threads(&self) -> Result<Option<usize>, Error> {
-        let threads = thread_count();
-        match threads {
-            Some(n) if n > 1 && self.require_single_thread => {
-                Err(Error::MultiThreaded { threads: n })
-            }
-            _ => Ok(threads),
-        }
+        check_thread_count(thread_count(), self.require_single_thread)
+    }
+}
+
+/// Where only the calling thread can be restricted: `threads` (None: not
+/// countable) is fine if it is one, or if the caller accepts more.
+fn check_thread_count(
+    threads: Option<usize>,
+    require_single: bool,
+) -> Result<Option<usize>, Error> {
+    match threads {
+        Some(n) if n > 1 && require_single => Err(Error::MultiThreaded { threads: n }),
+        None if require_single => Err(Error::ThreadsUnknown),
+        _ => Ok(threads),
     }
 }
 
@@ -366,4 +374,21 @@ pub(crate) fn no_new_privs_is_set() -> bool {
         )
     };
     r == 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_check_fails_closed() {
+        assert_eq!(check_thread_count(Some(1), true), Ok(Some(1)));
+        assert_eq!(
+            check_thread_count(Some(3), true),
+            Err(Error::MultiThreaded { threads: 3 })
+        );
+        assert_eq!(check_thread_count(None, true), Err(Error::ThreadsUnknown));
+        assert_eq!(check_thread_count(None, false), Ok(None));
+        assert_eq!(check_thread_count(Some(3), false), Ok(Some(3)));
+    }
 }
