@@ -128,6 +128,46 @@ fn lo_up() -> Result<(), String> {
     Ok(())
 }
 
+/// A second interface for the path tests: `dummy0` up, with a routable
+/// IPv6 prefix (2001:db8::1/64, documentation space), so that the
+/// redirection tests can send to 2001:db8::77 (out of `dummy0`, where it
+/// vanishes) and a sniffer on `dummy0` sees where a packet went. (A prefix
+/// on `lo` would become a reject route.)
+fn dummy_routable_v6() -> Result<(), String> {
+    // SAFETY: plain socket/ioctl calls on zeroed request structures.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET6, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(format!("socket: {}", std::io::Error::last_os_error()));
+        }
+        let fail = |what: &str| {
+            let e = std::io::Error::last_os_error();
+            libc::close(fd);
+            Err(format!("{what}: {e}"))
+        };
+        let mut ifr: libc::ifreq = std::mem::zeroed();
+        for (i, b) in b"dummy0".iter().enumerate() {
+            ifr.ifr_name[i] = *b as libc::c_char;
+        }
+        if libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut ifr) != 0 {
+            return fail("SIOCGIFFLAGS dummy0");
+        }
+        ifr.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+        if libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr) != 0 {
+            return fail("SIOCSIFFLAGS dummy0");
+        }
+        let mut req: libc::in6_ifreq = std::mem::zeroed();
+        req.ifr6_addr.s6_addr = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        req.ifr6_prefixlen = 64;
+        req.ifr6_ifindex = libc::if_nametoindex(c"dummy0".as_ptr()) as libc::c_int;
+        if libc::ioctl(fd, libc::SIOCSIFADDR, &req) != 0 {
+            return fail("SIOCSIFADDR dummy0 2001:db8::1/64");
+        }
+        libc::close(fd);
+    }
+    Ok(())
+}
+
 fn run_shell() {
     emit("VMTEST-INFO pn.shell=1: starting /bin/sh (tests in /tests, binaries in /usr/bin; `exit` reboots)");
     // SAFETY: fork/exec; the child only calls async-signal-safe functions.
@@ -656,6 +696,13 @@ fn main() {
         Err(e) => {
             totals.failed += 1;
             emit(&format!("VMTEST FAIL init::loopback [root] ({e})"));
+        }
+    }
+    match dummy_routable_v6() {
+        Ok(()) => emit("VMTEST-INFO dummy0 is up with 2001:db8::1/64 (for the redirection tests)"),
+        Err(e) => {
+            totals.failed += 1;
+            emit(&format!("VMTEST FAIL init::dummy0 [root] ({e})"));
         }
     }
 
