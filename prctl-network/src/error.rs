@@ -16,10 +16,12 @@ use libc::c_ulong;
 ///
 /// let e = Error::Unsupported;
 /// assert!(e.to_string().contains("CONFIG_LSM"));
+/// assert_eq!(e.raw_os_error(), Some(libc::EINVAL));
 /// let io: std::io::Error = e.into();
-/// assert_eq!(io.raw_os_error(), Some(libc::EINVAL));
+/// assert_eq!(io.kind(), std::io::ErrorKind::Unsupported);
+/// assert!(io.to_string().starts_with("kernel lacks PR_SET_NETWORK"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
     /// The running kernel does not know `PR_SET_NETWORK` / `PR_GET_NETWORK`
@@ -162,19 +164,53 @@ impl fmt::Display for Error {
     }
 }
 
+/// The variant's name, then the explanation: `fn main() -> io::Result<()>`
+/// prints an error with `{:?}`, and that is the first message most users
+/// see.
+///
+/// ```
+/// let e = prctl_network::Error::Unsupported;
+/// assert!(format!("{e:?}").starts_with("Unsupported: kernel lacks PR_SET_NETWORK"));
+/// ```
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let variant = match self {
+            Error::Unsupported => "Unsupported",
+            Error::NotPermitted => "NotPermitted",
+            Error::NoNewPrivsRequired => "NoNewPrivsRequired",
+            Error::InvalidFlags { .. } => "InvalidFlags",
+            Error::MultiThreaded { .. } => "MultiThreaded",
+            Error::ThreadsUnknown => "ThreadsUnknown",
+            Error::Os { .. } => "Os",
+        };
+        write!(f, "{variant}: {self}")
+    }
+}
+
 impl std::error::Error for Error {}
 
-/// Errors with an errno become [`io::Error::from_raw_os_error`] so that
-/// `raw_os_error()` keeps it (print the [`Error`] itself first if you want
-/// its explanation); the others become a custom [`io::Error`] carrying the
-/// [`Error`].
+/// A custom [`io::Error`] carrying the [`Error`], so that its text survives
+/// `?` into `io::Result`; the kind is the errno's
+/// ([`io::ErrorKind::Unsupported`] for a kernel without the series). The
+/// errno itself is [`Error::raw_os_error`] of the carried error:
+///
+/// ```
+/// use prctl_network::Error;
+///
+/// let io = std::io::Error::from(Error::NotPermitted);
+/// assert_eq!(io.kind(), std::io::ErrorKind::PermissionDenied);
+/// let inner = io.get_ref().and_then(|e| e.downcast_ref::<Error>()).unwrap();
+/// assert_eq!(inner.raw_os_error(), Some(libc::EPERM));
+/// ```
 impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
-        match (e.raw_os_error(), &e) {
-            (Some(errno), _) => io::Error::from_raw_os_error(errno),
-            (None, Error::InvalidFlags { .. }) => io::Error::new(io::ErrorKind::InvalidInput, e),
-            (None, _) => io::Error::other(e),
-        }
+        let kind = match (&e, e.raw_os_error()) {
+            (Error::Unsupported, _) => io::ErrorKind::Unsupported,
+            (_, Some(errno)) => io::Error::from_raw_os_error(errno).kind(),
+            (Error::InvalidFlags { .. }, None) => io::ErrorKind::InvalidInput,
+            (_, None) => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, e)
     }
 }
 
@@ -233,8 +269,23 @@ mod tests {
             ),
         ] {
             assert_eq!(e.raw_os_error(), Some(errno));
-            assert_eq!(io::Error::from(e).raw_os_error(), Some(errno));
+            let text = e.to_string();
+            let io = io::Error::from(e);
+            let inner = io.get_ref().and_then(|i| i.downcast_ref::<Error>());
+            assert_eq!(inner.and_then(Error::raw_os_error), Some(errno));
+            // The explanation survives, in Display and in Debug (which is
+            // what `fn main() -> io::Result<()>` prints).
+            assert_eq!(io.to_string(), text);
+            assert!(format!("{io:?}").contains(&text), "{io:?}");
         }
+        assert_eq!(
+            io::Error::from(Error::Unsupported).kind(),
+            io::ErrorKind::Unsupported
+        );
+        assert_eq!(
+            io::Error::from(Error::NoNewPrivsRequired).kind(),
+            io::ErrorKind::PermissionDenied
+        );
         let io = io::Error::from(Error::MultiThreaded { threads: 3 });
         assert_eq!(io.raw_os_error(), None);
         assert_eq!(io.kind(), io::ErrorKind::Other);
