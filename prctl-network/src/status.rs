@@ -117,6 +117,11 @@ pub struct Fallback {
     pub landlock_abstract_unix: bool,
     /// The running kernel's Landlock ABI version (0: no Landlock).
     pub landlock_abi: i32,
+    /// io_uring rings the process held when the fallback was applied
+    /// (`None`: `/proc/self/fd` could not be read). The seccomp filter
+    /// stops new rings only: these can still create sockets
+    /// (`IORING_OP_SOCKET`), and are named as not enforced.
+    pub io_uring_rings_before: Option<usize>,
 }
 
 impl Fallback {
@@ -134,38 +139,50 @@ impl Fallback {
 impl fmt::Display for Fallback {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut on = Vec::new();
-        let mut off = vec![
-            "sendto() addresses on inherited sockets",
-            "UDP bind/connect on inherited sockets",
-            "binding abstract unix names",
+        let mut off: Vec<std::borrow::Cow<'static, str>> = vec![
+            "sendto() addresses on inherited sockets".into(),
+            "UDP bind/connect on inherited sockets".into(),
+            "binding abstract unix names".into(),
             "redirecting inherited sockets (source routes, IPv6 routing headers, \
-             interface and fwmark options or control messages)",
-            "sends on inherited raw, packet and netlink sockets",
-            "listen() autobind and multicast joins on inherited sockets",
-            "attaching TUN/TAP devices",
-            "TIOCSTI/TIOCLINUX input into terminals",
+             interface and fwmark options or control messages)"
+                .into(),
+            "sends on inherited raw, packet and netlink sockets".into(),
+            "listen() autobind and multicast joins on inherited sockets".into(),
+            "attaching TUN/TAP devices".into(),
+            "TIOCSTI/TIOCLINUX input into terminals".into(),
         ];
         // Any Landlock domain keeps the process from tracing processes
         // outside it; without one nothing does.
         if !(self.landlock_tcp || self.landlock_abstract_unix) {
             off.push(
-                "tracing processes outside (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd)",
+                "tracing processes outside (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd)"
+                    .into(),
             );
         }
         if self.seccomp_socket_filter {
             on.push("new non-unix sockets denied (seccomp)");
         } else {
-            off.push("creating non-unix sockets");
+            off.push("creating non-unix sockets".into());
         }
         if self.landlock_tcp {
             on.push("TCP bind/connect denied (Landlock)");
         } else {
-            off.push("TCP bind/connect on inherited sockets");
+            off.push("TCP bind/connect on inherited sockets".into());
         }
         if self.landlock_abstract_unix {
             on.push("connecting to outside abstract unix sockets denied (Landlock)");
         } else {
-            off.push("connecting to abstract unix sockets");
+            off.push("connecting to abstract unix sockets".into());
+        }
+        match self.io_uring_rings_before {
+            Some(0) => {}
+            Some(n) => off.push(
+                format!("sockets made through the {n} io_uring ring(s) opened before").into(),
+            ),
+            None => off.push(
+                "sockets made through io_uring rings opened before (they could not be counted)"
+                    .into(),
+            ),
         }
         write!(
             f,

@@ -138,3 +138,37 @@ fn best_effort_refuses_other_threads_before_changing_anything() {
         h.join().unwrap();
     });
 }
+
+#[test]
+fn io_uring_ring_opened_before_is_named_not_enforced() {
+    if !without_series() {
+        return;
+    }
+    in_child(|| {
+        // io_uring_setup(8 entries): a ring like an async runtime's.
+        let mut params = [0u8; 120];
+        // SAFETY: io_uring_setup writes at most sizeof(io_uring_params)
+        // (120 bytes) into params.
+        let ring = unsafe { libc::syscall(libc::SYS_io_uring_setup, 8, params.as_mut_ptr()) };
+        assert!(ring >= 0, "io_uring_setup: errno {}", errno());
+        let status = set_off_best_effort().expect("best-effort restriction");
+        let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
+            panic!("expected PartiallyEnforced, got {status:?}");
+        };
+        assert_eq!(fb.io_uring_rings_before, Some(1), "{fb:?}");
+        let text = status.to_string();
+        assert!(
+            text.contains("sockets made through the 1 io_uring ring(s) opened before"),
+            "{text}"
+        );
+    });
+    // Control: without a ring, nothing of the kind is named.
+    in_child(|| {
+        let status = set_off_best_effort().expect("best-effort restriction");
+        let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
+            panic!("expected PartiallyEnforced, got {status:?}");
+        };
+        assert_eq!(fb.io_uring_rings_before, Some(0), "{fb:?}");
+        assert!(!status.to_string().contains("io_uring ring"), "{status}");
+    });
+}
