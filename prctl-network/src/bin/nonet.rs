@@ -59,7 +59,7 @@ DESCRIPTION
 OPTIONS
     --best-effort
         On a kernel without PR_SET_NETWORK, fall back to a seccomp filter
-        (no new non-AF_UNIX sockets, no io_uring) and Landlock (no TCP
+        (no new non-AF_UNIX sockets, no new io_uring rings) and Landlock (no TCP
         bind/connect, no connecting to outside abstract AF_UNIX sockets,
         where the kernel's Landlock supports them), print a warning
         saying what is not enforced, and run COMMAND. This is weaker than
