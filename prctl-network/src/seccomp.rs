@@ -9,7 +9,10 @@
 //!     and #~__X32_SYSCALL_BIT  ; x86_64 only: x32 shares these numbers
 //!     jeq #SYS_socket, check
 //!     jeq #SYS_socketpair, check
-//!     jeq #SYS_io_uring_setup, deny, allow
+//!     jeq #SYS_io_uring_setup, deny
+//!     jeq #SYS_ptrace, deny            ; and process_vm_readv/writev,
+//!     ...                              ; pidfd_getfd, x32's own numbers
+//!     jeq #SYS_pidfd_getfd, deny, allow
 //! check:
 //!     ld  [args[0] low word]   ; the family, an int for the kernel
 //!     jeq #AF_UNIX, allow, deny
@@ -24,6 +27,12 @@
 //! so the filter could not recognise socket creation there.
 //! `io_uring_setup()` is denied because io_uring can create and connect
 //! sockets (`IORING_OP_SOCKET`) without the system calls seccomp sees.
+//! `ptrace()`, `process_vm_readv()`, `process_vm_writev()` and
+//! `pidfd_getfd()` are denied because through another process, or its
+//! sockets, the confined one would use that process's network access; the
+//! filter cannot tell a confined target from another, so it denies them
+//! all (`/proc/PID/mem` is an `open()`: Landlock's domain covers it, where
+//! there is one).
 
 #![cfg_attr(
     not(any(target_arch = "x86_64", target_arch = "aarch64")),
@@ -76,12 +85,29 @@ const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> sock_filter {
     sock_filter { code, jt, jf, k }
 }
 
+/// System calls the filter refuses with `EPERM` whatever their arguments.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn denied_syscalls() -> Vec<u32> {
+    let mut nrs = vec![
+        libc::SYS_io_uring_setup as u32,
+        libc::SYS_ptrace as u32,
+        libc::SYS_process_vm_readv as u32,
+        libc::SYS_process_vm_writev as u32,
+        libc::SYS_pidfd_getfd as u32,
+    ];
+    if cfg!(target_arch = "x86_64") {
+        // x32 has its own numbers for these three (arch/x86/entry/syscalls/
+        // syscall_64.tbl: 521 ptrace, 539/540 process_vm_readv/writev).
+        nrs.extend([521, 539, 540]);
+    }
+    nrs
+}
+
 /// The filter program for the target architecture.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) fn program() -> Vec<sock_filter> {
-    let sys_socket = libc::SYS_socket as u32;
-    let sys_socketpair = libc::SYS_socketpair as u32;
-    let sys_io_uring_setup = libc::SYS_io_uring_setup as u32;
+    let checked = [libc::SYS_socket as u32, libc::SYS_socketpair as u32];
+    let denied = denied_syscalls();
     let mut p = vec![
         stmt(BPF_LD_W_ABS, OFF_ARCH),
         jump(BPF_JMP_JEQ_K, AUDIT_ARCH, 1, 0),
@@ -90,13 +116,26 @@ pub(crate) fn program() -> Vec<sock_filter> {
     ];
     if cfg!(target_arch = "x86_64") {
         // x32 system calls come with arch X86_64 and nr | __X32_SYSCALL_BIT;
-        // socket, socketpair and io_uring_setup share the 64-bit numbers.
+        // socket, socketpair and the others share the 64-bit numbers, but
+        // for those in denied_syscalls().
         p.push(stmt(BPF_ALU_AND_K, !0x4000_0000));
     }
+    // Offsets below are relative to the instruction after the jump.
+    let check = checked.len() + denied.len();
+    let (allow, deny) = (check + 2, check + 3);
+    for (i, &nr) in checked.iter().enumerate() {
+        p.push(jump(BPF_JMP_JEQ_K, nr, (check - i - 1) as u8, 0));
+    }
+    for (j, &nr) in denied.iter().enumerate() {
+        let i = checked.len() + j;
+        let jf = if j + 1 == denied.len() {
+            allow - i - 1
+        } else {
+            0
+        };
+        p.push(jump(BPF_JMP_JEQ_K, nr, (deny - i - 1) as u8, jf as u8));
+    }
     p.extend([
-        jump(BPF_JMP_JEQ_K, sys_socket, 2, 0),         // -> check
-        jump(BPF_JMP_JEQ_K, sys_socketpair, 1, 0),     // -> check
-        jump(BPF_JMP_JEQ_K, sys_io_uring_setup, 3, 2), // -> deny / allow
         // check:
         stmt(BPF_LD_W_ABS, OFF_ARG0_LOW),
         jump(BPF_JMP_JEQ_K, libc::AF_UNIX as u32, 0, 1), // -> allow / deny
@@ -217,6 +256,15 @@ mod tests {
             run(&p, libc::SYS_io_uring_setup as u32, AUDIT_ARCH, 0),
             deny
         );
+        for nr in [
+            libc::SYS_ptrace,
+            libc::SYS_process_vm_readv,
+            libc::SYS_process_vm_writev,
+            libc::SYS_pidfd_getfd,
+        ] {
+            assert_eq!(run(&p, nr as u32, AUDIT_ARCH, 0), deny, "nr {nr}");
+        }
+        assert_eq!(run(&p, libc::SYS_pidfd_open as u32, AUDIT_ARCH, 0), allow);
         assert_eq!(run(&p, libc::SYS_connect as u32, AUDIT_ARCH, 3), allow);
         assert_eq!(run(&p, libc::SYS_read as u32, AUDIT_ARCH, af_inet), allow);
         // Foreign ABI: killed.
@@ -228,6 +276,10 @@ mod tests {
             // x32 socket(AF_INET) is denied too.
             assert_eq!(run(&p, 0x4000_0000 | s, AUDIT_ARCH, af_inet), deny);
             assert_eq!(run(&p, 0x4000_0000 | s, AUDIT_ARCH, af_unix), allow);
+            // x32's own ptrace and process_vm_* numbers.
+            for nr in [521, 539, 540] {
+                assert_eq!(run(&p, 0x4000_0000 | nr, AUDIT_ARCH, 0), deny, "x32 {nr}");
+            }
         }
     }
 }

@@ -106,8 +106,11 @@ impl fmt::Display for Enforcement {
 #[non_exhaustive]
 pub struct Fallback {
     /// A seccomp filter makes `socket()` and `socketpair()` fail with
-    /// `EPERM` for every family but `AF_UNIX`, and `io_uring_setup()` fail
-    /// with `EPERM` (io_uring can create sockets without those calls).
+    /// `EPERM` for every family but `AF_UNIX`, and `io_uring_setup()`
+    /// fail with `EPERM` (io_uring can create sockets without those
+    /// calls), and `ptrace()`, `process_vm_readv()`/`writev()` and
+    /// `pidfd_getfd()` too, whatever the target (another process's network
+    /// access is not to be borrowed).
     pub seccomp_socket_filter: bool,
     /// Landlock (ABI ≥ 4) denies TCP `bind()` and `connect()` on every
     /// socket, inherited ones included.
@@ -152,15 +155,20 @@ impl fmt::Display for Fallback {
             "TIOCSTI/TIOCLINUX input into terminals".into(),
         ];
         // Any Landlock domain keeps the process from tracing processes
-        // outside it; without one nothing does.
-        if !(self.landlock_tcp || self.landlock_abstract_unix) {
-            off.push(
+        // outside it, /proc/PID/mem included; the seccomp filter denies
+        // the tracing system calls, not that open().
+        let domain = self.landlock_tcp || self.landlock_abstract_unix;
+        match (self.seccomp_socket_filter, domain) {
+            (_, true) => {}
+            (true, false) => off.push("writing /proc/PID/mem of processes outside".into()),
+            (false, false) => off.push(
                 "tracing processes outside (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd)"
                     .into(),
-            );
+            ),
         }
         if self.seccomp_socket_filter {
-            on.push("new non-unix sockets denied (seccomp)");
+            on.push("new non-unix sockets and io_uring rings denied (seccomp)");
+            on.push("ptrace, process_vm_readv/writev and pidfd_getfd denied (seccomp)");
         } else {
             off.push("creating non-unix sockets".into());
         }

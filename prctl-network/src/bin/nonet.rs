@@ -59,13 +59,15 @@ DESCRIPTION
 OPTIONS
     --best-effort
         On a kernel without PR_SET_NETWORK, fall back to a seccomp filter
-        (no new non-AF_UNIX sockets, no new io_uring rings) and Landlock (no TCP
-        bind/connect, no connecting to outside abstract AF_UNIX sockets,
-        where the kernel's Landlock supports them), print a warning
-        saying what is not enforced, and run COMMAND. This is weaker than
-        PR_SET_NETWORK: for example sendto() on an inherited UDP socket
-        still works. Fails if nothing at all can be enforced. 32-bit
-        (i386, arm32) programs are killed under the fallback.
+        (no new non-AF_UNIX sockets, no new io_uring rings, no ptrace,
+        process_vm_readv/writev or pidfd_getfd at all, so debuggers and
+        strace do not work under it) and Landlock (no TCP bind/connect, no
+        connecting to outside abstract AF_UNIX sockets, where the kernel's
+        Landlock supports them), print a warning saying what is not
+        enforced, and run COMMAND. This is weaker than PR_SET_NETWORK: for
+        example sendto() on an inherited UDP socket still works. Fails if
+        nothing at all can be enforced. 32-bit (i386, arm32) programs are
+        killed under the fallback.
 
     -q, --quiet
         Do not print the warnings of --best-effort (what is NOT
