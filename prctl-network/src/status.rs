@@ -144,7 +144,7 @@ impl fmt::Display for Fallback {
         let mut on = Vec::new();
         let mut off: Vec<std::borrow::Cow<'static, str>> = vec![
             "sendto() addresses on inherited sockets".into(),
-            "UDP bind/connect on inherited sockets".into(),
+            "UDP, packet and netlink bind/connect on inherited sockets".into(),
             "binding abstract unix names".into(),
             "redirecting inherited sockets (source routes, IPv6 routing headers, \
              interface and fwmark options or control messages)"
@@ -173,7 +173,8 @@ impl fmt::Display for Fallback {
             off.push("creating non-unix sockets".into());
         }
         if self.landlock_tcp {
-            on.push("TCP bind/connect denied (Landlock)");
+            on.push("TCP bind/connect denied (Landlock, with EACCES)");
+            off.push("TCP fast open (sendto with MSG_FASTOPEN) on inherited sockets".into());
         } else {
             off.push("TCP bind/connect on inherited sockets".into());
         }
