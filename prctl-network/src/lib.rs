@@ -65,6 +65,7 @@
 mod error;
 mod fallback;
 mod landlock_fallback;
+mod observe;
 mod restriction;
 mod seccomp;
 mod state;
@@ -73,6 +74,7 @@ mod support;
 mod threads;
 
 pub use error::Error;
+pub use observe::{observe, Observed};
 pub use restriction::{set_off, set_off_best_effort, Restriction};
 pub use state::NetworkState;
 pub use status::{Enforcement, Fallback, Status};

@@ -255,3 +255,23 @@ fn fallback_denies_reaching_into_other_processes() {
         }
     });
 }
+
+#[test]
+fn observe_reports_the_fallback_as_observed() {
+    if !without_series() {
+        return;
+    }
+    in_child(|| {
+        let before = prctl_network::observe();
+        assert_eq!(before.kernel_flag, None);
+        assert!(!before.network_off(), "{before}");
+        set_off_best_effort().expect("best-effort restriction");
+        let after = prctl_network::observe();
+        assert!(after.network_off(), "{after}");
+        assert!(after.inet_socket_denied && after.seccomp_filter && after.no_new_privs);
+        assert!(
+            after.to_string().contains("observed, not the kernel flag"),
+            "{after}"
+        );
+    });
+}

@@ -81,7 +81,11 @@ OPTIONS
         Print whether nonet itself (and thus the shell or program that
         started it) runs with the network off: \"network: on\" or
         \"network: off\". The kernel does not expose this for other
-        processes.
+        processes. On a kernel without PR_SET_NETWORK there is no flag to
+        read: nonet then prints what it observes (whether a probe
+        AF_INET socket is refused, the seccomp and no_new_privs state),
+        labelled \"observed\", so that under nonet --best-effort it
+        says \"network: off (observed, ...)\".
 
     -h, --help
         Print this help and exit.
@@ -178,11 +182,10 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 
 fn status() -> ExitCode {
     match prctl_network::probe() {
-        Support::Available { state } => {
-            println!("network: {}", if state.is_off() { "off" } else { "on" });
+        Support::Available { .. } | Support::Missing => {
+            println!("{}", prctl_network::observe());
             ExitCode::SUCCESS
         }
-        Support::Missing => fail(Error::Unsupported),
         other => fail(format!("cannot read the network restriction: {other:?}")),
     }
 }
