@@ -265,7 +265,8 @@ fn observe_reports_the_fallback_as_observed() {
         let before = prctl_network::observe();
         assert_eq!(before.kernel_flag, None);
         assert!(!before.network_off(), "{before}");
-        set_off_best_effort().expect("best-effort restriction");
+        let status = set_off_best_effort().expect("best-effort restriction");
+        assert!(!status.is_complete(), "{status}");
         let after = prctl_network::observe();
         assert!(after.network_off(), "{after}");
         assert!(after.inet_socket_denied && after.seccomp_filter && after.no_new_privs);
