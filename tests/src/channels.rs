@@ -162,17 +162,21 @@ pub const SOL_TCP_OPTS: &[SockOpt] = opts![SOL_TCP;
     TCP_AO_GET_KEYS = 41 => Allow, TCP_AO_REPAIR = 42 => Deny, TCP_IS_MPTCP = 43 => Allow,
 ];
 
+/// The option names of `linux/udp.h`, at `$level`.
+macro_rules! udp_opts {
+    ($level:expr) => {
+        opts![$level;
+            UDP_CORK = 1 => Allow, UDP_ENCAP = 100 => Deny, UDP_NO_CHECK6_TX = 101 => Allow,
+            UDP_NO_CHECK6_RX = 102 => Allow, UDP_SEGMENT = 103 => Allow, UDP_GRO = 104 => Allow,
+        ]
+    };
+}
+
 /// Every option name of `linux/udp.h` (`SOL_UDP`).
-pub const SOL_UDP_OPTS: &[SockOpt] = opts![SOL_UDP;
-    UDP_CORK = 1 => Allow, UDP_ENCAP = 100 => Deny, UDP_NO_CHECK6_TX = 101 => Allow,
-    UDP_NO_CHECK6_RX = 102 => Allow, UDP_SEGMENT = 103 => Allow, UDP_GRO = 104 => Allow,
-];
+pub const SOL_UDP_OPTS: &[SockOpt] = udp_opts!(SOL_UDP);
 
 /// The same names at `SOL_UDPLITE`, which `udp_setsockopt()` takes too.
-pub const SOL_UDPLITE_OPTS: &[SockOpt] = opts![SOL_UDPLITE;
-    UDP_CORK = 1 => Allow, UDP_ENCAP = 100 => Deny, UDP_NO_CHECK6_TX = 101 => Allow,
-    UDP_NO_CHECK6_RX = 102 => Allow, UDP_SEGMENT = 103 => Allow, UDP_GRO = 104 => Allow,
-];
+pub const SOL_UDPLITE_OPTS: &[SockOpt] = udp_opts!(SOL_UDPLITE);
 
 /// Every option name of `linux/if_packet.h` (`SOL_PACKET`).
 pub const SOL_PACKET_OPTS: &[SockOpt] = opts![SOL_PACKET;
