@@ -61,6 +61,24 @@ pub enum Error {
     ///
     /// [`Restriction::require_single_thread`]: crate::Restriction::require_single_thread
     ThreadsUnknown,
+    /// Best-effort mode with [`Restriction::all_threads`]`(true)`: the
+    /// seccomp filter could not be put on every thread at once
+    /// (`SECCOMP_FILTER_FLAG_TSYNC`), because another thread has seccomp
+    /// filters the calling thread lacks. Nothing was installed (the
+    /// kernel's TSYNC is all or nothing), but `no_new_privs` may be set.
+    ///
+    /// [`Restriction::all_threads`]: crate::Restriction::all_threads
+    SeccompThreadsDiffer {
+        /// The thread in the way, where the kernel names it (before Linux
+        /// 5.7); `None` when it answered `ESRCH` instead.
+        thread: Option<libc::pid_t>,
+    },
+    /// Best-effort mode: the process is already inside as many nested
+    /// Landlock domains as the kernel allows (16), e.g. `nonet
+    /// --best-effort` run inside itself 16 times; `landlock_restrict_self()`
+    /// answered `E2BIG`. Nothing of Landlock's part was added; the seccomp
+    /// filter is in place.
+    LandlockNestingLimit,
     /// Any other failure of a system call.
     Os {
         /// The call that failed, e.g. `"prctl(PR_SET_NO_NEW_PRIVS)"`.
@@ -114,6 +132,8 @@ impl Error {
             Error::NotPermitted => Some(libc::EPERM),
             Error::NoNewPrivsRequired => Some(libc::EACCES),
             Error::Os { errno, .. } => Some(*errno),
+            Error::SeccompThreadsDiffer { .. } => Some(libc::ESRCH),
+            Error::LandlockNestingLimit => Some(libc::E2BIG),
             Error::InvalidFlags { .. } | Error::MultiThreaded { .. } | Error::ThreadsUnknown => {
                 None
             }
@@ -146,9 +166,29 @@ impl fmt::Display for Error {
             Error::MultiThreaded { threads } => write!(
                 f,
                 "the process has {threads} threads but the network restriction would only \
-                 cover the calling thread: use Restriction::all_threads(true) with a kernel \
-                 that has PR_NETWORK_TSYNC, restrict before starting threads, or accept it \
-                 with Restriction::require_single_thread(false)"
+                 cover the calling thread, as Restriction::all_threads(false) asks: drop \
+                 all_threads(false) (every thread is then covered, by PR_NETWORK_TSYNC or in \
+                 best-effort mode by seccomp's TSYNC), restrict before starting threads, or \
+                 accept it with Restriction::require_single_thread(false)"
+            ),
+            Error::SeccompThreadsDiffer { thread } => {
+                f.write_str(
+                    "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC) failed: ",
+                )?;
+                match thread {
+                    Some(tid) => write!(f, "thread {tid}")?,
+                    None => f.write_str("another thread")?,
+                }
+                f.write_str(
+                    " has seccomp filters the calling thread lacks, so the best-effort filter \
+                     cannot cover every thread: restrict from a thread whose filters the \
+                     others share, or before they install their own",
+                )
+            }
+            Error::LandlockNestingLimit => f.write_str(
+                "landlock_restrict_self() failed: the process is already inside 16 nested \
+                 Landlock domains, the kernel's limit (is nonet --best-effort running inside \
+                 itself?); restrict once, further out",
             ),
             Error::ThreadsUnknown => f.write_str(
                 "cannot count the process's threads (/proc/self/task is not readable) and \
@@ -181,6 +221,8 @@ impl fmt::Debug for Error {
             Error::InvalidFlags { .. } => "InvalidFlags",
             Error::MultiThreaded { .. } => "MultiThreaded",
             Error::ThreadsUnknown => "ThreadsUnknown",
+            Error::SeccompThreadsDiffer { .. } => "SeccompThreadsDiffer",
+            Error::LandlockNestingLimit => "LandlockNestingLimit",
             Error::Os { .. } => "Os",
         };
         write!(f, "{variant}: {self}")

@@ -3,6 +3,8 @@
 use prctl_network_sys::{prctl_set_network, prctl_set_network_options, PR_NETWORK_TSYNC};
 
 use crate::support::{probe, Support, UnknownReason};
+#[cfg(doc)]
+use crate::Fallback;
 use crate::{fallback, thread_count, Enforcement, Error, NetworkState, Status, ThreadScope};
 
 /// Turns the process's network off: sets `no_new_privs`, then
@@ -74,17 +76,18 @@ pub fn set_off_best_effort() -> Result<Status, Error> {
 ///   `all_threads(false)` only the calling thread (and what it creates
 ///   later) is restricted, and the next rule applies.
 /// * **`require_single_thread(true)`**: when the restriction would cover
-///   only the calling thread (`all_threads(false)`, or best-effort mode
-///   without the kernel's support, where Landlock restricts one thread), a
-///   restriction that silently leaves another thread with full network
-///   access is a trap. So [`restrict`](Restriction::restrict) counts the
-///   threads in `/proc/self/task` and fails with [`Error::MultiThreaded`]
-///   *before changing anything* if there is more than one. With
-///   `require_single_thread(false)` it goes ahead and reports the situation
-///   in [`Status::threads`]. When `/proc` is unavailable the count is
-///   unknown: the restriction goes ahead (failing would make the crate
-///   unusable in minimal chroots) and [`Status::threads`] says
-///   [`ThreadScope::Unknown`].
+///   only the calling thread (`all_threads(false)`), a restriction that
+///   silently leaves another thread with full network access is a trap.
+///   So [`restrict`](Restriction::restrict) counts the threads in
+///   `/proc/self/task` and fails with [`Error::MultiThreaded`] *before
+///   changing anything* if there is more than one, or with
+///   [`Error::ThreadsUnknown`] if `/proc` is unavailable (fail closed).
+///   With `require_single_thread(false)` it goes ahead and reports the
+///   situation in [`Status::threads`]. In best-effort mode with
+///   `all_threads(true)` the seccomp filter covers every thread, so other
+///   threads are not refused; a Landlock domain that covers the calling
+///   thread only (Landlock ABI < 8) is named in the [`Fallback`] report
+///   (see [`Fallback::landlock_threads`]).
 ///
 /// The order is: probe the kernel (`PR_GET_NETWORK`), check the threads
 /// (when needed), set `no_new_privs`, set the restriction. So on an
@@ -201,13 +204,25 @@ impl Restriction {
     /// mode ([`Enforcement::FullyEnforced`]). Otherwise it installs:
     ///
     /// * a seccomp filter making `socket()` / `socketpair()` fail with
-    ///   `EPERM` for every family but `AF_UNIX`, and `io_uring_setup()`
-    ///   fail with `EPERM` (io_uring can create sockets on its own); a
-    ///   system call of a foreign ABI (i386 on x86_64, arm32 on arm64) kills
-    ///   the process, since the filter cannot recognise socket calls there;
-    /// * a Landlock ruleset denying TCP `bind()`/`connect()` (Landlock ABI
-    ///   ≥ 4, Linux 6.7) and scoping abstract `AF_UNIX` sockets (ABI ≥ 6,
-    ///   Linux 6.12), when the running kernel has them;
+    ///   `EPERM` for every family but `AF_UNIX`; `io_uring_setup()`,
+    ///   `io_uring_enter()` and `io_uring_register()` (io_uring can create
+    ///   sockets on its own), `ptrace()`, `process_vm_readv()`/`writev()`
+    ///   and `pidfd_getfd()` fail with `EPERM`; a system call of a foreign
+    ///   ABI (i386 on x86_64, arm32 on arm64) kills the process, since the
+    ///   filter cannot recognise socket calls there. With
+    ///   [`all_threads(true)`](Restriction::all_threads) it is put on every
+    ///   thread (`SECCOMP_FILTER_FLAG_TSYNC`);
+    /// * a Landlock domain wherever the kernel has Landlock (any ABI, Linux
+    ///   5.13): it keeps the process from tracing processes outside it,
+    ///   `/proc/PID/mem` included; it denies TCP `bind()`/`connect()` with
+    ///   `EACCES` (Landlock ABI ≥ 4, Linux 6.7) and scopes abstract
+    ///   `AF_UNIX` sockets (ABI ≥ 6, Linux 6.12), and covers every thread
+    ///   (ABI ≥ 8), as far as the running kernel has them. On
+    ///   Landlock ABI 1 (Linux 5.13–5.18) the domain also makes renaming or
+    ///   linking a file into another directory fail with `EXDEV` (the
+    ///   kernel's rule for that ABI); nothing else on the filesystem
+    ///   changes. A process inside 16 nested domains gets
+    ///   [`Error::LandlockNestingLimit`];
     ///
     /// and reports [`Enforcement::PartiallyEnforced`] with what is in place
     /// (or [`Enforcement::NotEnforced`] if nothing could be). This is never
@@ -292,16 +307,27 @@ impl Restriction {
         })
     }
 
-    /// Best-effort mode on a kernel without `PR_SET_NETWORK`.
+    /// Best-effort mode on a kernel without `PR_SET_NETWORK`. With
+    /// `all_threads` the seccomp filter covers every thread (TSYNC), so
+    /// other threads are no reason to refuse; a Landlock domain that
+    /// cannot cover them (ABI < 8) is reported per mechanism.
     fn restrict_fallback(&self) -> Result<Status, Error> {
-        let before = self.check_threads()?;
+        let before = if self.all_threads {
+            thread_count()
+        } else {
+            self.check_threads()?
+        };
         if self.no_new_privs {
             set_no_new_privs()?;
         }
-        let enforcement = fallback::apply()?;
+        let enforcement = fallback::apply(self.all_threads, || scope_after(before))?;
+        let threads = match &enforcement {
+            Enforcement::PartiallyEnforced(fb) => fb.threads(),
+            _ => scope_after(before),
+        };
         Ok(Status {
             enforcement,
-            threads: scope_after(before),
+            threads,
             no_new_privs: no_new_privs_is_set(),
         })
     }

@@ -9,7 +9,7 @@
 //!     and #~__X32_SYSCALL_BIT  ; x86_64 only: x32 shares these numbers
 //!     jeq #SYS_socket, check
 //!     jeq #SYS_socketpair, check
-//!     jeq #SYS_io_uring_setup, deny
+//!     jeq #SYS_io_uring_setup, deny    ; and io_uring_enter/register
 //!     jeq #SYS_ptrace, deny            ; and process_vm_readv/writev,
 //!     ...                              ; pidfd_getfd, x32's own numbers
 //!     jeq #SYS_pidfd_getfd, deny, allow
@@ -25,8 +25,12 @@
 //! A foreign system call ABI is killed rather than allowed because its
 //! numbers differ (i386 even multiplexes sockets through `socketcall()`),
 //! so the filter could not recognise socket creation there.
-//! `io_uring_setup()` is denied because io_uring can create and connect
-//! sockets (`IORING_OP_SOCKET`) without the system calls seccomp sees.
+//! `io_uring_setup()`, `io_uring_enter()` and `io_uring_register()` are
+//! denied because io_uring can create and connect sockets
+//! (`IORING_OP_SOCKET`) without the system calls seccomp sees: no new
+//! ring, and no submission to a ring opened before or received over a
+//! unix socket. An `IORING_SETUP_SQPOLL` ring's kernel thread submits
+//! without `io_uring_enter()` while it is awake, which no filter can stop.
 //! `ptrace()`, `process_vm_readv()`, `process_vm_writev()` and
 //! `pidfd_getfd()` are denied because through another process, or its
 //! sockets, the confined one would use that process's network access; the
@@ -90,6 +94,8 @@ const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> sock_filter {
 fn denied_syscalls() -> Vec<u32> {
     let mut nrs = vec![
         libc::SYS_io_uring_setup as u32,
+        libc::SYS_io_uring_enter as u32,
+        libc::SYS_io_uring_register as u32,
         libc::SYS_ptrace as u32,
         libc::SYS_process_vm_readv as u32,
         libc::SYS_process_vm_writev as u32,
@@ -150,11 +156,19 @@ pub(crate) fn program() -> Vec<sock_filter> {
     p
 }
 
-/// Installs the filter on the calling thread. Needs `no_new_privs` or
-/// `CAP_SYS_ADMIN` ([`Error::NoNewPrivsRequired`] otherwise). Returns
-/// `Ok(false)` when the kernel has no seccomp filter support (`EINVAL`) or
-/// the architecture has no filter.
-pub(crate) fn install() -> Result<bool, Error> {
+/// Installs the filter on the calling thread, and with `all_threads` on
+/// every thread of the process (`SECCOMP_FILTER_FLAG_TSYNC`, which also
+/// gives them `no_new_privs` when the caller has it). Needs `no_new_privs`
+/// or `CAP_SYS_ADMIN` ([`Error::NoNewPrivsRequired`] otherwise). Returns
+/// `Ok(false)` when the kernel has no seccomp filter support (`EINVAL`,
+/// `ENOSYS`) or the architecture has no filter.
+///
+/// TSYNC is all or nothing: when another thread has a filter stack that
+/// is not an ancestor of the caller's, nothing is installed and the error
+/// is [`Error::SeccompThreadsDiffer`] (`SECCOMP_FILTER_FLAG_TSYNC_ESRCH`,
+/// Linux 5.7, makes the kernel say `ESRCH`; older kernels return the
+/// thread's ID instead, which is reported as well).
+pub(crate) fn install(all_threads: bool) -> Result<bool, Error> {
     #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     {
         let mut filter = program();
@@ -162,34 +176,57 @@ pub(crate) fn install() -> Result<bool, Error> {
             len: filter.len() as libc::c_ushort,
             filter: filter.as_mut_ptr(),
         };
-        // SAFETY: prog points to a valid filter array that outlives the call
-        // (the kernel copies it).
-        let r = unsafe {
-            libc::prctl(
-                libc::PR_SET_SECCOMP,
-                libc::SECCOMP_MODE_FILTER as libc::c_ulong,
-                &prog as *const sock_fprog,
-                0 as libc::c_ulong,
-                0 as libc::c_ulong,
-            )
+        let seccomp = |flags: libc::c_ulong| {
+            // SAFETY: prog points to a valid filter array that outlives the
+            // call (the kernel copies it); the other arguments are integers.
+            let r = unsafe {
+                libc::syscall(
+                    libc::SYS_seccomp,
+                    libc::SECCOMP_SET_MODE_FILTER as libc::c_ulong,
+                    flags,
+                    &prog as *const sock_fprog,
+                )
+            };
+            (r, last_errno())
         };
+        let (mut r, mut errno) = if all_threads {
+            seccomp(libc::SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH)
+        } else {
+            seccomp(0)
+        };
+        if all_threads && r < 0 && errno == libc::EINVAL {
+            // Before Linux 5.7 TSYNC_ESRCH is unknown: a failing TSYNC then
+            // returns the ID of the thread in the way.
+            (r, errno) = seccomp(libc::SECCOMP_FILTER_FLAG_TSYNC);
+        }
         if r == 0 {
             return Ok(true);
         }
-        match last_errno() {
-            libc::EINVAL => Ok(false),
+        if r > 0 {
+            return Err(Error::SeccompThreadsDiffer {
+                thread: Some(r as libc::pid_t),
+            });
+        }
+        match errno {
+            libc::EINVAL | libc::ENOSYS => Ok(false),
             libc::EACCES => Err(Error::NoNewPrivsRequired),
+            libc::ESRCH if all_threads => Err(Error::SeccompThreadsDiffer { thread: None }),
             errno => Err(Error::Os {
-                operation: "prctl(PR_SET_SECCOMP)",
+                operation: "seccomp(SECCOMP_SET_MODE_FILTER)",
                 errno,
             }),
         }
     }
     #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     {
+        let _ = all_threads;
         Ok(false)
     }
 }
+
+/// `linux/seccomp.h` (Linux 5.7); not in every libc release.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+const SECCOMP_FILTER_FLAG_TSYNC_ESRCH: libc::c_ulong = 1 << 4;
 
 #[cfg(all(test, any(target_arch = "x86_64", target_arch = "aarch64")))]
 mod tests {
@@ -252,11 +289,10 @@ mod tests {
         // The kernel reads the family as an int: high bits are ignored.
         assert_eq!(run(&p, s, AUDIT_ARCH, (1 << 32) | af_unix), allow);
         assert_eq!(run(&p, s, AUDIT_ARCH, (1 << 32) | af_inet), deny);
-        assert_eq!(
-            run(&p, libc::SYS_io_uring_setup as u32, AUDIT_ARCH, 0),
-            deny
-        );
         for nr in [
+            libc::SYS_io_uring_setup,
+            libc::SYS_io_uring_enter,
+            libc::SYS_io_uring_register,
             libc::SYS_ptrace,
             libc::SYS_process_vm_readv,
             libc::SYS_process_vm_writev,

@@ -50,6 +50,10 @@ impl Status {
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.enforcement)?;
+        if matches!(self.enforcement, Enforcement::PartiallyEnforced(_)) {
+            // The fallback names the threads of each mechanism itself.
+            return Ok(());
+        }
         match self.threads {
             ThreadScope::WholeProcess => {}
             ThreadScope::ThisThreadOnly { other_threads } => write!(
@@ -94,6 +98,17 @@ impl fmt::Display for Enforcement {
 /// What the best-effort fallback put in place when the kernel lacks
 /// `PR_SET_NETWORK`.
 ///
+/// Each mechanism covers every thread where the kernel can: the seccomp
+/// filter with `SECCOMP_FILTER_FLAG_TSYNC`, the Landlock domain with
+/// `LANDLOCK_RESTRICT_SELF_TSYNC` (Landlock ABI ≥ 8); the two
+/// scopes are reported apart, and [`Status::threads`](crate::Status::threads)
+/// is the narrower of them.
+///
+/// Errno of each denial: the seccomp filter answers `EPERM`; Landlock
+/// answers `EACCES` for TCP `bind()`/`connect()` (`EPERM` under the
+/// kernel series) and `EPERM` for `ptrace()`, `/proc/PID/mem` and
+/// abstract `AF_UNIX` `connect()`.
+///
 /// Even with every part in place the fallback is weaker than the prctl:
 /// descriptors inherited from before (or passed over `AF_UNIX` later) can
 /// still `sendto()` any address, be redirected by socket options and
@@ -102,13 +117,13 @@ impl fmt::Display for Enforcement {
 /// sockets can still send; TUN/TAP devices and `TIOCSTI` stay available;
 /// binding abstract `AF_UNIX` names stays possible. Its `Display`
 /// output names each of these as not enforced.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Fallback {
     /// A seccomp filter makes `socket()` and `socketpair()` fail with
-    /// `EPERM` for every family but `AF_UNIX`, and `io_uring_setup()`
-    /// fail with `EPERM` (io_uring can create sockets without those
-    /// calls), and `ptrace()`, `process_vm_readv()`/`writev()` and
+    /// `EPERM` for every family but `AF_UNIX`, and `io_uring_setup()`,
+    /// `io_uring_enter()` and `io_uring_register()` fail with `EPERM`
+    /// (io_uring can create sockets without those calls), and `ptrace()`, `process_vm_readv()`/`writev()` and
     /// `pidfd_getfd()` too, whatever the target (another process's network
     /// access is not to be borrowed).
     pub seccomp_socket_filter: bool,
@@ -118,12 +133,26 @@ pub struct Fallback {
     /// Landlock (ABI ≥ 6) denies connecting to abstract `AF_UNIX` sockets
     /// created outside the restricted process tree.
     pub landlock_abstract_unix: bool,
+    /// A Landlock domain is in force (any Landlock ABI): the process can no
+    /// longer trace processes outside it (`ptrace()`, opening
+    /// `/proc/PID/mem`, `process_vm_writev()`, `pidfd_getfd()` are denied
+    /// with `EPERM`), whatever else the ABI offers.
+    pub landlock_domain: bool,
     /// The running kernel's Landlock ABI version (0: no Landlock).
     pub landlock_abi: i32,
+    /// Threads the seccomp filter covers.
+    pub seccomp_threads: ThreadScope,
+    /// Threads the Landlock domain covers: before Landlock ABI 8 only the
+    /// calling thread (and what it starts later). Without a domain, no
+    /// thread is left out of it: [`ThreadScope::WholeProcess`].
+    pub landlock_threads: ThreadScope,
     /// io_uring rings the process held when the fallback was applied
     /// (`None`: `/proc/self/fd` could not be read). The seccomp filter
-    /// stops new rings only: these can still create sockets
-    /// (`IORING_OP_SOCKET`), and are named as not enforced.
+    /// denies `io_uring_enter()`, so they no longer take submissions, but
+    /// the kernel thread of a ring set up with `IORING_SETUP_SQPOLL`
+    /// submits without that call while it is awake: such rings, opened
+    /// before or received later over a unix socket, are named as not
+    /// enforced.
     pub io_uring_rings_before: Option<usize>,
 }
 
@@ -134,11 +163,68 @@ impl Fallback {
     /// assert!(!prctl_network::Fallback::default().any());
     /// ```
     pub fn any(&self) -> bool {
-        self.seccomp_socket_filter || self.landlock_tcp || self.landlock_abstract_unix
+        self.seccomp_socket_filter
+            || self.landlock_domain
+            || self.landlock_tcp
+            || self.landlock_abstract_unix
+    }
+
+    /// The threads every mechanism in force covers: the narrower of
+    /// [`seccomp_threads`](Fallback::seccomp_threads) and
+    /// [`landlock_threads`](Fallback::landlock_threads).
+    ///
+    /// ```
+    /// use prctl_network::{Fallback, ThreadScope};
+    ///
+    /// let mut fb = Fallback::default();
+    /// fb.seccomp_socket_filter = true;
+    /// fb.landlock_domain = true;
+    /// fb.landlock_threads = ThreadScope::ThisThreadOnly { other_threads: 3 };
+    /// assert_eq!(fb.threads(), ThreadScope::ThisThreadOnly { other_threads: 3 });
+    /// ```
+    pub fn threads(&self) -> ThreadScope {
+        let mut scope = ThreadScope::WholeProcess;
+        for (in_force, s) in [
+            (self.seccomp_socket_filter, self.seccomp_threads),
+            (self.landlock_domain, self.landlock_threads),
+        ] {
+            if in_force && scope.is_whole_process() {
+                scope = s;
+            }
+        }
+        scope
     }
 }
 
-/// Lists what is and what is not enforced.
+/// Nothing in force, every scope the whole process.
+impl Default for Fallback {
+    fn default() -> Self {
+        Fallback {
+            seccomp_socket_filter: false,
+            landlock_tcp: false,
+            landlock_abstract_unix: false,
+            landlock_domain: false,
+            landlock_abi: 0,
+            seccomp_threads: ThreadScope::WholeProcess,
+            landlock_threads: ThreadScope::WholeProcess,
+            io_uring_rings_before: None,
+        }
+    }
+}
+
+/// The words for the threads a mechanism leaves out (`None`: all covered).
+fn left_out(scope: ThreadScope) -> Option<String> {
+    match scope {
+        ThreadScope::WholeProcess => None,
+        ThreadScope::ThisThreadOnly { other_threads } => {
+            Some(format!("in the {other_threads} other thread(s)"))
+        }
+        ThreadScope::Unknown => Some("in other threads, if any (/proc unavailable)".into()),
+    }
+}
+
+/// Lists what is and what is not enforced, and which threads each
+/// mechanism leaves out.
 impl fmt::Display for Fallback {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut on = Vec::new();
@@ -157,7 +243,7 @@ impl fmt::Display for Fallback {
         // Any Landlock domain keeps the process from tracing processes
         // outside it, /proc/PID/mem included; the seccomp filter denies
         // the tracing system calls, not that open().
-        let domain = self.landlock_tcp || self.landlock_abstract_unix;
+        let domain = self.landlock_domain;
         match (self.seccomp_socket_filter, domain) {
             (_, true) => {}
             (true, false) => off.push("writing /proc/PID/mem of processes outside".into()),
@@ -167,8 +253,11 @@ impl fmt::Display for Fallback {
             ),
         }
         if self.seccomp_socket_filter {
-            on.push("new non-unix sockets and io_uring rings denied (seccomp)");
+            on.push("new non-unix sockets and io_uring system calls denied (seccomp)");
             on.push("ptrace, process_vm_readv/writev and pidfd_getfd denied (seccomp)");
+            if let Some(which) = left_out(self.seccomp_threads) {
+                off.push(format!("everything the seccomp filter denies, {which}").into());
+            }
         } else {
             off.push("creating non-unix sockets".into());
         }
@@ -183,15 +272,29 @@ impl fmt::Display for Fallback {
         } else {
             off.push("connecting to abstract unix sockets".into());
         }
-        match self.io_uring_rings_before {
-            Some(0) => {}
-            Some(n) => off.push(
-                format!("sockets made through the {n} io_uring ring(s) opened before").into(),
-            ),
-            None => off.push(
-                "sockets made through io_uring rings opened before (they could not be counted)"
+        if domain {
+            on.push("tracing processes outside denied, /proc/PID/mem included (Landlock)");
+            if let Some(which) = left_out(self.landlock_threads) {
+                off.push(
+                    format!(
+                        "what Landlock denies, {which} (Landlock ABI {} covers the calling \
+                         thread only; ABI 8 covers all)",
+                        self.landlock_abi
+                    )
                     .into(),
-            ),
+                );
+            }
+        }
+        // io_uring_enter() is denied, so a ring opened before (or received
+        // later) no longer submits; an SQPOLL ring's kernel thread does,
+        // while it is awake.
+        let sqpoll = "sockets made through an SQPOLL io_uring ring received later";
+        match self.io_uring_rings_before {
+            Some(0) => off.push(sqpoll.into()),
+            Some(n) => off.push(format!("{sqpoll} or among the {n} ring(s) opened before").into()),
+            None => {
+                off.push(format!("{sqpoll} or opened before (rings could not be counted)").into())
+            }
         }
         write!(
             f,

@@ -37,6 +37,7 @@ fn fallback_denies_inet_sockets_keeps_unix_and_reports_partial() {
         assert!(fb.seccomp_socket_filter, "{fb:?}");
         let ll = cfg!(feature = "landlock");
         assert_eq!(fb.landlock_abi, if ll { abi } else { 0 });
+        assert_eq!(fb.landlock_domain, ll && abi >= 1, "{fb:?}");
         assert_eq!(fb.landlock_tcp, ll && abi >= 4, "{fb:?}");
         assert_eq!(fb.landlock_abstract_unix, ll && abi >= 6, "{fb:?}");
         assert_eq!(status.threads, ThreadScope::WholeProcess);
@@ -108,23 +109,74 @@ fn strict_mode_reports_unsupported_and_changes_nothing() {
 }
 
 #[test]
-fn best_effort_refuses_other_threads_before_changing_anything() {
+fn best_effort_covers_threads_started_before() {
+    if !without_series() {
+        return;
+    }
+    in_child(|| {
+        // A #[tokio::main]-style process: a worker exists before the
+        // restriction, and tries sockets only afterwards.
+        let (go, go_rx) = std::sync::mpsc::channel::<()>();
+        let (done, done_rx) = std::sync::mpsc::channel();
+        let worker = std::thread::spawn(move || {
+            go_rx.recv().unwrap();
+            done.send(socket(libc::AF_INET, libc::SOCK_DGRAM)).unwrap();
+        });
+        let status = set_off_best_effort().expect("best effort with a thread running");
+        let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
+            panic!("expected PartiallyEnforced, got {status:?}");
+        };
+        assert_eq!(fb.seccomp_threads, ThreadScope::WholeProcess, "{fb:?}");
+        // The effect, in the thread that existed before: no new socket.
+        go.send(()).unwrap();
+        assert_eq!(done_rx.recv().unwrap(), Err(libc::EPERM));
+        worker.join().unwrap();
+        // Landlock covers the worker only from ABI 8 on; before, the
+        // Status says so by mechanism and overall.
+        let abi = landlock_abi();
+        let landlock_all = !fb.landlock_domain || abi >= 8;
+        let expect = if landlock_all {
+            ThreadScope::WholeProcess
+        } else {
+            ThreadScope::ThisThreadOnly { other_threads: 1 }
+        };
+        assert_eq!(fb.landlock_threads, expect, "{fb:?}");
+        assert_eq!(status.threads, expect, "{status:?}");
+        let text = status.to_string();
+        assert_eq!(
+            text.contains("what Landlock denies, in the 1 other thread(s)"),
+            !landlock_all,
+            "{text}"
+        );
+        assert!(
+            !text.contains("everything the seccomp filter denies"),
+            "{text}"
+        );
+    });
+}
+
+#[test]
+fn this_thread_only_refuses_other_threads_before_changing_anything() {
     if !without_series() {
         return;
     }
     in_child(|| {
         let nnp = no_new_privs();
         let (tx, h) = park_thread();
-        assert_eq!(
-            set_off_best_effort(),
-            Err(Error::MultiThreaded { threads: 2 })
-        );
+        let err = Restriction::new()
+            .best_effort(true)
+            .all_threads(false)
+            .restrict()
+            .unwrap_err();
+        assert_eq!(err, Error::MultiThreaded { threads: 2 });
+        assert!(err.to_string().contains("drop all_threads(false)"), "{err}");
         assert_eq!(no_new_privs(), nnp);
         assert_eq!(seccomp_mode(), 0);
 
         // Allowed: applied to this thread only, and reported.
         let status = Restriction::new()
             .best_effort(true)
+            .all_threads(false)
             .require_single_thread(false)
             .restrict()
             .expect("restrict with threads allowed");
@@ -132,15 +184,40 @@ fn best_effort_refuses_other_threads_before_changing_anything() {
             status.threads,
             ThreadScope::ThisThreadOnly { other_threads: 1 }
         );
-        assert!(status.to_string().contains("1 other thread"), "{status}");
+        let text = status.to_string();
+        assert!(
+            text.contains("everything the seccomp filter denies, in the 1 other thread(s)"),
+            "{text}"
+        );
         assert_eq!(socket(libc::AF_INET, libc::SOCK_DGRAM), Err(libc::EPERM));
         drop(tx);
         h.join().unwrap();
     });
 }
 
+/// `io_uring_enter(ring, 0, 0, 0)`: Ok or Err(errno).
+fn io_uring_enter(ring: i32) -> Result<(), i32> {
+    // SAFETY: no submissions, no completions waited for, no signal mask.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_io_uring_enter,
+            ring,
+            0,
+            0,
+            0,
+            std::ptr::null::<u8>(),
+            0,
+        )
+    };
+    if r < 0 {
+        Err(errno())
+    } else {
+        Ok(())
+    }
+}
+
 #[test]
-fn io_uring_ring_opened_before_is_named_not_enforced() {
+fn io_uring_ring_opened_before_is_refused_and_sqpoll_named() {
     if !without_series() {
         return;
     }
@@ -151,32 +228,44 @@ fn io_uring_ring_opened_before_is_named_not_enforced() {
         // (120 bytes) into params.
         let ring = unsafe { libc::syscall(libc::SYS_io_uring_setup, 8, params.as_mut_ptr()) };
         assert!(ring >= 0, "io_uring_setup: errno {}", errno());
+        let ring = ring as i32;
+        assert_eq!(io_uring_enter(ring), Ok(()), "control: the ring works");
         let status = set_off_best_effort().expect("best-effort restriction");
         let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
             panic!("expected PartiallyEnforced, got {status:?}");
         };
+        // No submission reaches the ring any more.
+        assert_eq!(io_uring_enter(ring), Err(libc::EPERM));
         assert_eq!(fb.io_uring_rings_before, Some(1), "{fb:?}");
         let text = status.to_string();
         assert!(
-            text.contains("sockets made through the 1 io_uring ring(s) opened before"),
+            text.contains(
+                "SQPOLL io_uring ring received later or among the 1 ring(s) opened before"
+            ),
             "{text}"
         );
     });
-    // Control: without a ring, nothing of the kind is named.
+    // Control: without a ring, only rings received later are named.
     in_child(|| {
         let status = set_off_best_effort().expect("best-effort restriction");
         let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
             panic!("expected PartiallyEnforced, got {status:?}");
         };
         assert_eq!(fb.io_uring_rings_before, Some(0), "{fb:?}");
-        assert!(!status.to_string().contains("opened before"), "{status}");
+        let text = status.to_string();
+        assert!(!text.contains("opened before"), "{text}");
+        assert!(
+            text.contains("SQPOLL io_uring ring received later"),
+            "{text}"
+        );
     });
 }
 
-/// Tries `PTRACE_ATTACH`, `process_vm_readv()` and `pidfd_getfd()` on
-/// `pid`; the errno of each (0: it worked, and was undone).
-fn reach(pid: libc::pid_t) -> [i32; 3] {
-    let mut out = [0; 3];
+/// Tries `PTRACE_ATTACH`, `process_vm_readv()`, `pidfd_getfd()` and
+/// opening `/proc/PID/mem` for writing on `pid`; the errno of each (0: it
+/// worked, and was undone).
+fn reach(pid: libc::pid_t) -> [i32; 4] {
+    let mut out = [0; 4];
     // SAFETY: plain system calls on our own buffers; an attach is undone.
     unsafe {
         if libc::ptrace(libc::PTRACE_ATTACH, pid, 0, 0) == 0 {
@@ -207,6 +296,13 @@ fn reach(pid: libc::pid_t) -> [i32; 3] {
             libc::close(fd as i32);
         }
         libc::close(pidfd as i32);
+        let path = std::ffi::CString::new(format!("/proc/{pid}/mem")).unwrap();
+        let mem = libc::open(path.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
+        if mem < 0 {
+            out[3] = errno();
+        } else {
+            libc::close(mem);
+        }
     }
     out
 }
@@ -239,15 +335,34 @@ fn fallback_denies_reaching_into_other_processes() {
             }
         }
         // Control: before the restriction the parent reaches it.
-        assert_eq!(reach(pid), [0, 0, 0], "control (Yama ptrace_scope?)");
+        assert_eq!(reach(pid), [0; 4], "control (Yama ptrace_scope?)");
         let status = set_off_best_effort().expect("best-effort restriction");
+        let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
+            panic!("expected PartiallyEnforced, got {status:?}");
+        };
+        let text = status.to_string();
         assert!(
-            status
-                .to_string()
-                .contains("ptrace, process_vm_readv/writev and pidfd_getfd denied"),
-            "{status}"
+            text.contains("ptrace, process_vm_readv/writev and pidfd_getfd denied (seccomp)"),
+            "{text}"
         );
-        assert_eq!(reach(pid), [libc::EPERM; 3]);
+        let got = reach(pid);
+        assert_eq!(got[..3], [libc::EPERM; 3]);
+        // /proc/PID/mem is an open(): the Landlock domain's ptrace rule
+        // (mm_access() answers EACCES), or named as open.
+        assert_eq!(
+            fb.landlock_domain,
+            cfg!(feature = "landlock") && landlock_abi() >= 1
+        );
+        if fb.landlock_domain {
+            assert_eq!(got[3], libc::EACCES);
+            assert!(text.contains("/proc/PID/mem included (Landlock)"), "{text}");
+        } else {
+            assert_eq!(got[3], 0);
+            assert!(
+                text.contains("writing /proc/PID/mem of processes outside"),
+                "{text}"
+            );
+        }
         // SAFETY: closing our pipe end releases the child.
         unsafe {
             libc::close(w);
@@ -274,5 +389,109 @@ fn observe_reports_the_fallback_as_observed() {
             after.to_string().contains("observed, not the kernel flag"),
             "{after}"
         );
+    });
+}
+
+/// A listening TCP socket on 127.0.0.1 and its port.
+fn tcp_listener() -> (i32, u16) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let port = l.local_addr().unwrap().port();
+    (std::os::fd::IntoRawFd::into_raw_fd(l), port)
+}
+
+#[test]
+fn tcp_fast_open_on_inherited_socket_is_denied_or_named() {
+    if !without_series() {
+        return;
+    }
+    in_child(|| {
+        let (listener, port) = tcp_listener();
+        // SAFETY: plain integers on our own descriptor.
+        unsafe { libc::fcntl(listener, libc::F_SETFL, libc::O_NONBLOCK) };
+        let tcp = socket(libc::AF_INET, libc::SOCK_STREAM).expect("AF_INET before");
+        let status = set_off_best_effort().expect("best-effort restriction");
+        let addr = libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: port.to_be(),
+            sin_addr: libc::in_addr {
+                s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
+            },
+            sin_zero: [0; 8],
+        };
+        // SAFETY: addr is a valid sockaddr_in; one byte of payload.
+        let r = unsafe {
+            libc::sendto(
+                tcp,
+                b"x".as_ptr().cast(),
+                1,
+                libc::MSG_FASTOPEN,
+                (&addr as *const libc::sockaddr_in).cast(),
+                std::mem::size_of::<libc::sockaddr_in>() as u32,
+            )
+        };
+        let send_errno = if r < 0 { errno() } else { 0 };
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        // The effect: did a connection arrive?
+        // SAFETY: a non-blocking accept on our listener.
+        let conn = unsafe { libc::accept(listener, std::ptr::null_mut(), std::ptr::null_mut()) };
+        let text = status.to_string();
+        if conn >= 0 {
+            assert!(
+                text.contains("TCP fast open (sendto with MSG_FASTOPEN) on inherited sockets")
+                    || text.contains("TCP bind/connect on inherited sockets"),
+                "a connection arrived through MSG_FASTOPEN (sendto errno {send_errno}) but the \
+                 Status does not name it: {text}"
+            );
+        } else {
+            assert_ne!(send_errno, 0, "no connection but sendto succeeded");
+        }
+    });
+}
+
+#[test]
+fn netlink_bind_on_inherited_socket_is_named() {
+    if !without_series() {
+        return;
+    }
+    in_child(|| {
+        let nl = socket(libc::AF_NETLINK, libc::SOCK_RAW).expect("AF_NETLINK before");
+        let status = set_off_best_effort().expect("best-effort restriction");
+        // SAFETY: an all-zero sockaddr_nl is valid.
+        let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+        addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        // SAFETY: addr is a valid sockaddr_nl of the given length.
+        let r = unsafe {
+            libc::bind(
+                nl,
+                (&addr as *const libc::sockaddr_nl).cast(),
+                std::mem::size_of::<libc::sockaddr_nl>() as u32,
+            )
+        };
+        let text = status.to_string();
+        if r == 0 {
+            assert!(
+                text.contains("UDP, packet and netlink bind/connect on inherited sockets"),
+                "{text}"
+            );
+        }
+        assert_eq!(r, 0, "errno {}: the fallback does not deny it", errno());
+    });
+}
+
+#[test]
+fn nesting_past_landlock_limit_says_so() {
+    if !without_series() || !cfg!(feature = "landlock") || landlock_abi() < 1 {
+        eprintln!("no Landlock domain here: nothing to nest");
+        return;
+    }
+    in_child(|| {
+        for layer in 1..=16 {
+            let status = set_off_best_effort().unwrap_or_else(|e| panic!("layer {layer}: {e}"));
+            assert!(!status.is_complete());
+        }
+        let err = set_off_best_effort().unwrap_err();
+        assert_eq!(err, Error::LandlockNestingLimit);
+        assert_eq!(err.raw_os_error(), Some(libc::E2BIG));
+        assert!(err.to_string().contains("16 nested"), "{err}");
     });
 }

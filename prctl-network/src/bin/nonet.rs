@@ -59,15 +59,17 @@ DESCRIPTION
 OPTIONS
     --best-effort
         On a kernel without PR_SET_NETWORK, fall back to a seccomp filter
-        (no new non-AF_UNIX sockets, no new io_uring rings, no ptrace,
+        (no new non-AF_UNIX sockets, no io_uring at all, no ptrace,
         process_vm_readv/writev or pidfd_getfd at all, so debuggers and
-        strace do not work under it) and Landlock (no TCP bind/connect, no
-        connecting to outside abstract AF_UNIX sockets, where the kernel's
-        Landlock supports them), print a warning saying what is not
-        enforced, and run COMMAND. This is weaker than PR_SET_NETWORK: for
+        strace do not work under it) and a Landlock domain wherever the
+        kernel has Landlock (no tracing of outside processes, /proc/PID/mem
+        included; no TCP bind/connect and no connecting to outside abstract
+        AF_UNIX sockets where the kernel's Landlock ABI has them), print a
+        warning saying what is not enforced, and run COMMAND. This is weaker than PR_SET_NETWORK: for
         example sendto() on an inherited UDP socket still works. Fails if
         nothing at all can be enforced. 32-bit (i386, arm32) programs are
-        killed under the fallback.
+        killed under the fallback. Each nested nonet --best-effort adds a
+        Landlock layer; past the kernel's 16 nonet says so and fails.
 
     -q, --quiet
         Do not print the warnings of --best-effort (what is NOT
@@ -217,7 +219,11 @@ fn run(opts: Options) -> ExitCode {
              (refused programs usually report a name-resolution failure)"
         ),
     }
-    if status.threads != ThreadScope::WholeProcess && !opts.quiet {
+    // The fallback's warning above names its threads itself.
+    if status.enforcement == Enforcement::FullyEnforced
+        && status.threads != ThreadScope::WholeProcess
+        && !opts.quiet
+    {
         eprintln!("nonet: warning: {status}");
     }
 
