@@ -5,15 +5,17 @@
 //! `cargo doc` with warnings denied, the host tests (`cargo test
 //! --workspace`, and the safe crate's again without its `landlock`
 //! feature), checkpatch on the series, the apply check of the series,
-//! then the VM tests (`vm-test`) and the same suite on the debug kernel
+//! then the VM tests (`vm-test`), the distribution flavour's
+//! (`vm-test --flavor distro`, two `lsm=` orders) and the same suite on the debug kernel
 //! (`vm-test --debug`: KASAN, lockdep, kmemleak). Every step runs even when
 //! an earlier one failed, so one run reports everything; the exit status is
 //! non-zero if any step failed, and the last line is
 //! `ci: N passed, N failed` (steps).
 
+use crate::config::Flavor;
 use crate::kernel::KernelOpts;
 use crate::util::{fmt_dur, project_root, say, Result};
-use crate::{check_series, checkpatch, vm_test};
+use crate::{breadth, check_series, checkpatch, docs, quilt, vm_test};
 use std::time::Instant;
 
 pub const HELP: &str = "\
@@ -28,8 +30,14 @@ Run every check, in this order, and report each:
                 cargo test -p prctl-network --no-default-features --tests
                 (the best-effort fallback built without Landlock)
   checkpatch    cargo xtask checkpatch (scripts/checkpatch.pl --strict)
+  quilt-check   cargo xtask quilt-check (quilt push -a / pop -a, Debian's tree)
+  build-breadth cargo xtask build-breadth (W=1 + sparse, config variants, per patch)
+  kernel-docs   cargo xtask kernel-docs (Sphinx htmldocs, kernel-doc -none)
   check-series  cargo xtask check-series (apply check, --fuzz=0)
   vm-test       cargo xtask vm-test (the main job)
+  vm-test-distro
+                cargo xtask vm-test --flavor distro (AppArmor, SELinux, BPF
+                LSM, ... stacked: two boots, lsm= AppArmor then SELinux first)
   vm-test-debug cargo xtask vm-test --debug (KASAN, lockdep, kmemleak kernel)
 
 Every step runs even if an earlier one failed. Exits non-zero if any step
@@ -142,22 +150,28 @@ pub fn run(opts: &CiOpts) -> Result<bool> {
         )
     });
     step("checkpatch", &mut || checkpatch::run(&opts.kernel.source));
+    step("quilt-check", &mut quilt::run);
+    step("build-breadth", &mut || {
+        breadth::run(&opts.kernel.source, opts.kernel.jobs)
+    });
+    step("kernel-docs", &mut || docs::run(&opts.kernel.source));
     // The kernel options already took PRCTL_NETWORK_KERNEL_TARBALL in.
     step("check-series", &mut || {
         check_series::run(false, opts.kernel.source.tarball.as_deref())
     });
-    let vm = |debug: bool| vm_test::VmOpts {
+    let vm = |flavor: Flavor| vm_test::VmOpts {
         kernel: KernelOpts {
-            debug,
+            flavor,
             ..opts.kernel.clone()
         },
         cases: None,
         filter: None,
         timeout: None,
     };
-    step("vm-test", &mut || vm_test::run(&vm(false)));
+    step("vm-test", &mut || vm_test::run(&vm(Flavor::Std)));
+    step("vm-test-distro", &mut || vm_test::run(&vm(Flavor::Distro)));
     if opts.debug {
-        step("vm-test-debug", &mut || vm_test::run(&vm(true)));
+        step("vm-test-debug", &mut || vm_test::run(&vm(Flavor::Debug)));
     } else {
         say("ci", "vm-test-debug skipped (--no-debug)");
     }

@@ -1,5 +1,6 @@
-//! Kernel configuration: tinyconfig + qemu/kernel.config (+ qemu/debug.config),
-//! then a check that every symbol the fragments set survived olddefconfig.
+//! Kernel configuration: tinyconfig + qemu/kernel.config + the flavour's
+//! fragment (qemu/debug.config, qemu/distro.config), then a check that
+//! every symbol the fragments set survived olddefconfig.
 
 use crate::bail;
 use crate::build::run_logged;
@@ -7,13 +8,71 @@ use crate::util::{project_root, read_opt, say, write_atomic, Result, Step};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub fn fragments(debug: bool) -> Vec<PathBuf> {
-    let q = project_root().join("qemu");
-    let mut v = vec![q.join("kernel.config")];
-    if debug {
-        v.push(q.join("debug.config"));
+/// Which kernel the VM runs: the same pinned tree and series, configured
+/// three ways.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// qemu/kernel.config: the module next to Landlock and Yama only.
+    Std,
+    /// With qemu/debug.config: KASAN, lockdep, kmemleak, hung-task detection.
+    Debug,
+    /// With qemu/distro.config: what a distribution stacks around the
+    /// module (AppArmor, SELinux, BPF LSM, lockdown, IMA, audit, netfilter).
+    Distro,
+}
+
+impl Flavor {
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavor::Std => "std",
+            Flavor::Debug => "debug",
+            Flavor::Distro => "distro",
+        }
     }
-    v
+
+    pub fn fragments(self) -> Vec<PathBuf> {
+        let q = project_root().join("qemu");
+        let mut v = vec![q.join("kernel.config")];
+        match self {
+            Flavor::Std => {}
+            Flavor::Debug => v.push(q.join("debug.config")),
+            Flavor::Distro => v.push(q.join("distro.config")),
+        }
+        v
+    }
+
+    /// The `lsm=` boots the VM suite runs under, each with a label (`None`:
+    /// one boot with the built-in CONFIG_LSM). The distro kernel boots
+    /// twice: AppArmor as the major module (Debian, Ubuntu, SUSE), then
+    /// SELinux (Fedora, RHEL); both list prctl_network after the major
+    /// module, as a distribution appending it to its order would.
+    pub fn lsm_boots(self) -> Vec<Option<(&'static str, &'static str)>> {
+        match self {
+            Flavor::Std | Flavor::Debug => vec![None],
+            Flavor::Distro => vec![
+                Some((
+                    "apparmor",
+                    "lockdown,capability,landlock,yama,integrity,apparmor,bpf,prctl_network",
+                )),
+                Some((
+                    "selinux",
+                    "lockdown,capability,landlock,yama,integrity,selinux,bpf,prctl_network",
+                )),
+            ],
+        }
+    }
+}
+
+impl std::str::FromStr for Flavor {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "std" => Ok(Flavor::Std),
+            "debug" => Ok(Flavor::Debug),
+            "distro" => Ok(Flavor::Distro),
+            _ => Err(format!("unknown flavour {s:?}: std, debug or distro")),
+        }
+    }
 }
 
 /// Contents of the fragments, for hashing into cache keys.
@@ -84,36 +143,47 @@ fn names(frags: &[PathBuf]) -> String {
 }
 
 /// Every `CONFIG_X=...` line must be in .config verbatim, and every
-/// `# CONFIG_X is not set` must not be set there.
+/// `# CONFIG_X is not set` must not be set there. A symbol set in several
+/// fragments is judged by the last one, as merge_config.sh merges them.
 pub fn verify(build: &Path, frags: &[PathBuf]) -> Result<()> {
     let config = std::fs::read_to_string(build.join(".config"))?;
     let have: std::collections::HashSet<&str> = config.lines().map(str::trim).collect();
-    let mut missing = Vec::new();
+    // symbol -> (line, fragment), the last fragment winning
+    let mut wanted: Vec<(String, String, PathBuf)> = Vec::new();
     for f in frags {
         for line in std::fs::read_to_string(f)?.lines() {
             let line = line.trim();
-            if line.starts_with("CONFIG_") {
-                if !have.contains(line) {
-                    let sym = line.split('=').next().unwrap_or(line);
-                    let actual = config
-                        .lines()
-                        .find(|l| {
-                            l.starts_with(&format!("{sym}=")) || *l == format!("# {sym} is not set")
-                        })
-                        .unwrap_or("absent (unknown symbol or unmet dependency)");
-                    missing.push(format!(
-                        "  {line}   (in {}; .config has: {actual})",
-                        f.display()
-                    ));
-                }
+            let sym = if line.starts_with("CONFIG_") {
+                line.split('=').next().unwrap_or(line)
             } else if let Some(sym) = line
                 .strip_prefix("# ")
                 .and_then(|l| l.strip_suffix(" is not set"))
             {
-                if config.lines().any(|l| l.starts_with(&format!("{sym}="))) {
-                    missing.push(format!("  {line}   (in {}; but it is set)", f.display()));
-                }
+                sym
+            } else {
+                continue;
+            };
+            wanted.retain(|(s, _, _)| s != sym);
+            wanted.push((sym.to_string(), line.to_string(), f.clone()));
+        }
+    }
+    let mut missing = Vec::new();
+    for (sym, line, f) in &wanted {
+        if line.starts_with("CONFIG_") {
+            if !have.contains(line.as_str()) {
+                let actual = config
+                    .lines()
+                    .find(|l| {
+                        l.starts_with(&format!("{sym}=")) || *l == format!("# {sym} is not set")
+                    })
+                    .unwrap_or("absent (unknown symbol or unmet dependency)");
+                missing.push(format!(
+                    "  {line}   (in {}; .config has: {actual})",
+                    f.display()
+                ));
             }
+        } else if config.lines().any(|l| l.starts_with(&format!("{sym}="))) {
+            missing.push(format!("  {line}   (in {}; but it is set)", f.display()));
         }
     }
     if !missing.is_empty() {

@@ -59,6 +59,16 @@ pub const INITRAMFS: &[Need] = &[
     pkg("static libc (libc.a)", "libc6-dev"),
     pkg("static busybox (/bin/busybox)", "busybox-static"),
 ];
+pub const QUILT: &[Need] = &[exe("quilt", "quilt")];
+/// `make C=1` runs sparse.
+pub const SPARSE: &[Need] = &[exe("sparse", "sparse")];
+/// `make htmldocs`: Sphinx and the Read the Docs theme the kernel's
+/// conf.py prefers (it falls back to the default theme without it).
+pub const SPHINX: &[Need] = &[
+    exe("sphinx-build", "python3-sphinx"),
+    pkg("Sphinx Read the Docs theme", "python3-sphinx-rtd-theme"),
+    pkg("python3 yaml (Documentation/sphinx)", "python3-yaml"),
+];
 pub const QEMU: &[Need] = &[exe("qemu-system-x86_64", "qemu-system-x86")];
 /// checkpatch.pl needs perl's modules, not just perl-base's /usr/bin/perl,
 /// its SPDX check (scripts/spdxcheck.py) Debian's python3 with ply and

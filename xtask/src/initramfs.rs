@@ -370,49 +370,15 @@ fn busybox_applets() -> Result<Vec<String>> {
         .collect())
 }
 
-/// gcc -static every tools/testing/selftests/prctl_network/*.c of the patched tree.
+/// The kselftests of the patched tree, built the kernel's way:
+/// `make -C tools/testing/selftests TARGETS=prctl_network O=<build>` (the
+/// build's installed headers via KHDR_INCLUDES), linked statically for the
+/// initramfs with `USERLDFLAGS=-static`; the programs are what that build
+/// leaves in `<build>/kselftest/prctl_network/`.
 fn build_kselftests(kernel: &Kernel) -> Result<Vec<PathBuf>> {
     let dir = kernel.src.join("tools/testing/selftests/prctl_network");
-    let out_dir = cache::dir().join("run/kselftest");
-    // The sources come from the patched tree (the series) and the headers
-    // from the build (its config): with both unchanged, reuse the binaries.
-    let stamp = out_dir.join(".built-for");
-    let key = format!(
-        "series {} build {}\n",
-        kernel.series.short(),
-        kernel.build.display()
-    );
-    if crate::util::read_opt(&stamp).as_deref() == Some(key.as_str()) {
-        let mut outs: Vec<PathBuf> = std::fs::read_dir(&out_dir)?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.file_name().is_some_and(|n| n != ".built-for"))
-            .collect();
-        outs.sort();
-        if !outs.is_empty() {
-            say(
-                "initramfs",
-                format!(
-                    "{} kselftest(s) cached in {}",
-                    outs.len(),
-                    out_dir.display()
-                ),
-            );
-            return Ok(outs);
-        }
-    }
-    crate::util::remove_dir_all_if_exists(&out_dir)?;
-    std::fs::create_dir_all(&out_dir)?;
-    let mut sources: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "c"))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    sources.sort();
-    if sources.is_empty() {
+    let out_dir = kernel.build.join("kselftest/prctl_network");
+    if !dir.join("Makefile").exists() {
         if kernel.series.patches.is_empty() {
             say(
                 "initramfs",
@@ -424,42 +390,66 @@ fn build_kselftests(kernel: &Kernel) -> Result<Vec<PathBuf>> {
             return Ok(Vec::new());
         }
         bail!(
-            "the series is applied but {} has no *.c kselftests",
+            "the series is applied but {} has no Makefile",
             dir.display()
         );
     }
     let step = Step::start(
         "initramfs",
         format!(
-            "kselftests: {} source(s) in {}",
-            sources.len(),
-            dir.display()
+            "kselftests: make -C tools/testing/selftests TARGETS=prctl_network (log: {})",
+            out_dir.join("make.log").display()
         ),
     );
-    let include = kernel.build.join("usr/include");
-    let mut outs = Vec::new();
-    for src in &sources {
-        let name = src.file_stem().unwrap().to_string_lossy().to_string();
-        let out = out_dir.join(&name);
-        let res = Command::new("gcc")
-            .args(["-static", "-O2", "-g", "-Wall", "-isystem"])
-            .arg(&include)
-            .arg("-o")
-            .arg(&out)
-            .arg(src)
-            .arg("-lpthread")
-            .output()?;
-        let msg = String::from_utf8_lossy(&res.stderr);
-        if !res.status.success() {
-            bail!("kselftest {} does not compile:\n{msg}", src.display());
-        }
-        if !msg.trim().is_empty() {
-            say("initramfs", format!("gcc warnings for {name}:\n{msg}"));
-        }
-        outs.push(out);
+    std::fs::create_dir_all(&out_dir)?;
+    let log = out_dir.join("make.log");
+    std::fs::write(&log, "")?;
+    // make's own dependency tracking rebuilds only what changed.
+    crate::build::run_logged(
+        Command::new("make")
+            .arg("-C")
+            .arg(kernel.src.join("tools/testing/selftests"))
+            .arg("TARGETS=prctl_network")
+            .arg(format!("O={}", kernel.build.display()))
+            .args(["V=1", "USERCFLAGS=-g", "USERLDFLAGS=-static"]),
+        &log,
+        "make kselftests",
+    )?;
+    let text = std::fs::read_to_string(&log)?;
+    let warnings: Vec<&str> = text.lines().filter(|l| l.contains("warning:")).collect();
+    if !warnings.is_empty() {
+        say(
+            "initramfs",
+            format!("kselftest compiler warnings:\n{}", warnings.join("\n")),
+        );
     }
-    crate::util::write_atomic(&stamp, key.as_bytes())?;
-    step.done(format!("{} kselftest(s) built", outs.len()));
+    // TEST_GEN_PROGS of the Makefile: every *_test.c.
+    let mut outs: Vec<PathBuf> = std::fs::read_dir(&dir)?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.strip_suffix("_test.c")
+                .map(|stem| out_dir.join(format!("{stem}_test")))
+        })
+        .collect();
+    outs.sort();
+    if outs.is_empty() {
+        bail!("{} has no *_test.c kselftests", dir.display());
+    }
+    for o in &outs {
+        if !o.exists() {
+            bail!(
+                "make kselftests succeeded but {} is missing (see {})",
+                o.display(),
+                log.display()
+            );
+        }
+    }
+    step.done(format!(
+        "{} kselftest(s) in {}",
+        outs.len(),
+        out_dir.display()
+    ));
     Ok(outs)
 }
 

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 #[derive(Clone, Debug)]
 pub struct KernelOpts {
     pub source: SourceOpts,
-    pub debug: bool,
+    pub flavor: config::Flavor,
     pub jobs: usize,
 }
 
@@ -51,12 +51,12 @@ pub fn ensure(opts: &KernelOpts) -> Result<Kernel> {
     host_deps::ensure(&[host_deps::FETCH, host_deps::PATCH, host_deps::KERNEL])?;
     let pin = Pin::load()?;
     let series = Series::load()?;
-    let frags = config::fragments(opts.debug);
+    let frags = opts.flavor.fragments();
     let cfg_hash = sha256_bytes(config::fragments_text(&frags)?.as_bytes())?;
     let cc = compiler_version()?;
     let cc_hash = sha256_bytes(cc.as_bytes())?;
     let pristine = fetch::pristine(&pin, &opts.source)?;
-    let flavor = if opts.debug { "debug" } else { "std" };
+    let flavor = opts.flavor.name();
     let build_dir = cache::dir().join("build").join(format!(
         "{}-{flavor}-{}-{}",
         pristine.id,

@@ -3,6 +3,7 @@
 //! run through xshell/std::process, no shell scripts that grow logic.
 
 mod bench;
+mod breadth;
 mod build;
 mod cache;
 mod check_series;
@@ -10,6 +11,7 @@ mod checkpatch;
 mod ci;
 mod config;
 mod cpio;
+mod docs;
 mod fetch;
 mod flags;
 mod host_deps;
@@ -17,6 +19,7 @@ mod initramfs;
 mod kernel;
 mod pin;
 mod qemu;
+mod quilt;
 mod tree;
 mod util;
 mod vm_test;
@@ -35,6 +38,10 @@ Commands:
   bench          microbenchmarks in the VM: module off/on, flag set, seccomp, Landlock
   check-series   check that patches/series applies (--fuzz=0) to the debian and vanilla trees
   checkpatch     the patched tree's scripts/checkpatch.pl --strict on each patch (ENOSYS ignored)
+  build-breadth  W=1 + sparse builds of the series' objects under allmodconfig, allnoconfig
+                 variants (IO_URING, IPV6, IP_SCTP off) and per patch
+  kernel-docs    make SPHINXDIRS=userspace-api htmldocs; scripts/kernel-doc -none -Wall
+  quilt-check    quilt push -a --fuzz=0 / pop -a of patches/series on Debian's tree
   ci             everything: fmt, clippy, doc, host tests, checkpatch, check-series,
                  vm-test, vm-test --debug (what .ci/run runs)
 
@@ -51,7 +58,16 @@ Kernel options:
   --no-verify                 accept a --kernel-tarball with another checksum
   --kernel-tree DIR           use this source tree as the pristine tree, as-is
                               (env PRCTL_NETWORK_KERNEL_TREE); it is copied before patching
-  --debug                     add qemu/debug.config (KASAN, lockdep, kmemleak, ...)
+  --flavor std|debug|distro   which kernel configuration (default std):
+                                std     qemu/kernel.config: the module next to
+                                        Landlock and Yama
+                                debug   + qemu/debug.config (KASAN, lockdep,
+                                        kmemleak, ...)
+                                distro  + qemu/distro.config (AppArmor, SELinux,
+                                        BPF LSM, lockdown, IMA, audit, netfilter,
+                                        NFS/9p, cgroups); vm-test boots it twice,
+                                        lsm= AppArmor first, then SELinux first
+  --debug                     same as --flavor debug
   --jobs N                    make -jN (default: number of CPUs)
 Environment:
   PRCTL_NETWORK_BZIMAGE=PATH  use a prebuilt kernel: skip `make bzImage` (the tree,
@@ -73,7 +89,20 @@ fn kernel_opts(args: &mut Args) -> Result<kernel::KernelOpts> {
     }
     Ok(kernel::KernelOpts {
         source,
-        debug: args.flag("--debug"),
+        flavor: {
+            let debug = args.flag("--debug");
+            match (args.parsed::<config::Flavor>("--flavor")?, debug) {
+                (Some(f), true) if f != config::Flavor::Debug => {
+                    bail!(
+                        "--debug is --flavor debug; it cannot go with --flavor {}",
+                        f.name()
+                    )
+                }
+                (Some(f), _) => f,
+                (None, true) => config::Flavor::Debug,
+                (None, false) => config::Flavor::Std,
+            }
+        },
         jobs: args.parsed("--jobs")?.unwrap_or_else(util::default_jobs),
     })
 }
@@ -192,6 +221,32 @@ fn try_main() -> Result<i32> {
             args.finish()?;
             Ok(code(checkpatch::run(&opts.source)?))
         }
+        "build-breadth" => {
+            if help {
+                print!("{}\n{KERNEL_OPTS}", breadth::HELP);
+                return Ok(0);
+            }
+            let opts = kernel_opts(&mut args)?;
+            args.finish()?;
+            Ok(code(breadth::run(&opts.source, opts.jobs)?))
+        }
+        "kernel-docs" => {
+            if help {
+                print!("{}\n{KERNEL_OPTS}", docs::HELP);
+                return Ok(0);
+            }
+            let opts = kernel_opts(&mut args)?;
+            args.finish()?;
+            Ok(code(docs::run(&opts.source)?))
+        }
+        "quilt-check" => {
+            if help {
+                print!("{}", quilt::HELP);
+                return Ok(0);
+            }
+            args.finish()?;
+            Ok(code(quilt::run()?))
+        }
         "ci" => {
             if help {
                 print!("{}\n{KERNEL_OPTS}", ci::HELP);
@@ -203,8 +258,8 @@ fn try_main() -> Result<i32> {
                 kernel: kernel_opts(&mut args)?,
             };
             args.finish()?;
-            if opts.kernel.debug {
-                bail!("ci runs vm-test on both kernels; --debug means nothing here (--no-debug skips the debug one)");
+            if opts.kernel.flavor != config::Flavor::Std {
+                bail!("ci runs vm-test on every flavour; --debug/--flavor mean nothing here (--no-debug skips the debug one)");
             }
             Ok(code(ci::run(&opts)?))
         }

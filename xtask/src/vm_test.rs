@@ -13,6 +13,7 @@
 //! Missing DONE, a `Kernel panic` line or the timeout are failures too.
 
 use crate::cache;
+use crate::config::Flavor;
 use crate::host_deps;
 use crate::initramfs;
 use crate::kernel::{self, KernelOpts};
@@ -61,7 +62,11 @@ pub fn run(opts: &VmOpts) -> Result<bool> {
     let k = kernel::ensure(&opts.kernel)?;
     let init = initramfs::build(&k)?;
 
-    let scale = if opts.kernel.debug { 3 } else { 1 };
+    let scale = if opts.kernel.flavor == Flavor::Debug {
+        3
+    } else {
+        1
+    };
     let timeout = opts.timeout.unwrap_or(900 * scale);
     let mut append = format!("{} pn.timeout={}", qemu::base_append(), 300 * scale);
     if let Some(n) = opts.cases {
@@ -75,13 +80,50 @@ pub fn run(opts: &VmOpts) -> Result<bool> {
         }
         append.push_str(&format!(" pn.filter={f}"));
     }
-    if opts.kernel.debug {
+    if opts.kernel.flavor == Flavor::Debug {
         append.push_str(" pn.kmemleak=1");
     }
 
+    let boots = opts.kernel.flavor.lsm_boots();
+    let (mut passed, mut failed) = (0u64, 0u64);
+    for boot in &boots {
+        let (append, label) = match boot {
+            None => (append.clone(), None),
+            Some((label, lsm)) => (format!("{append} lsm={lsm}"), Some(*label)),
+        };
+        if let Some((label, lsm)) = boot {
+            say("vm", format!("boot {label}: lsm={lsm}"));
+        }
+        let (p, f) = boot_suite(&k, &init.path, &append, timeout, label)?;
+        passed += p;
+        failed += f;
+    }
+    if boots.len() > 1 {
+        println!(
+            "vm-test: {passed} passed, {failed} failed ({} boots of the {} kernel)",
+            boots.len(),
+            opts.kernel.flavor.name()
+        );
+    }
+    Ok(failed == 0)
+}
+
+/// One boot of the suite under `append`; its console log is
+/// `run/console.log` (`run/console-<label>.log` for a labelled boot).
+/// Returns (passed, failed), infrastructure failures counted as failed.
+fn boot_suite(
+    k: &kernel::Kernel,
+    initrd: &std::path::Path,
+    append: &str,
+    timeout: u64,
+    label: Option<&str>,
+) -> Result<(u64, u64)> {
     let run_dir = cache::dir().join("run");
     std::fs::create_dir_all(&run_dir)?;
-    let log_path = run_dir.join("console.log");
+    let log_path = run_dir.join(match label {
+        None => "console.log".to_string(),
+        Some(l) => format!("console-{l}.log"),
+    });
     let mut log = std::fs::File::create(&log_path)?;
     let step = Step::start(
         "qemu",
@@ -93,7 +135,7 @@ pub fn run(opts: &VmOpts) -> Result<bool> {
     say("qemu", format!("-append \"{append}\""));
 
     let (reader, writer) = std::io::pipe()?;
-    let mut cmd = qemu::command(&k.bzimage, &init.path, &append);
+    let mut cmd = qemu::command(&k.bzimage, initrd, append);
     cmd.stdin(Stdio::null())
         .stdout(writer.try_clone()?)
         .stderr(writer);
@@ -240,6 +282,9 @@ pub fn run(opts: &VmOpts) -> Result<bool> {
         "vm",
         format!("{skipped} skipped; console log {}", log_path.display()),
     );
-    println!("vm-test: {passed} passed, {failed} failed");
-    Ok(failed == 0)
+    match label {
+        None => println!("vm-test: {passed} passed, {failed} failed"),
+        Some(l) => println!("vm-test [{l}]: {passed} passed, {failed} failed"),
+    }
+    Ok((passed, failed))
 }
