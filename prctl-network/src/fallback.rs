@@ -31,6 +31,8 @@ pub(crate) fn apply(
         } else {
             others()
         },
+        // SAFETY: geteuid() cannot fail.
+        uid0: unsafe { libc::geteuid() } == 0,
         io_uring_rings_before,
     };
     Ok(if fallback.any() {

@@ -12,7 +12,7 @@
 //!     jeq #SYS_io_uring_setup, deny    ; and io_uring_enter/register
 //!     jeq #SYS_ptrace, deny            ; and process_vm_readv/writev,
 //!     ...                              ; pidfd_getfd, x32's own numbers
-//!     jeq #SYS_pidfd_getfd, deny, allow
+//!     jeq #SYS_request_key, deny, allow
 //! check:
 //!     ld  [args[0] low word]   ; the family, an int for the kernel
 //!     jeq #AF_UNIX, allow, deny
@@ -36,7 +36,9 @@
 //! sockets, the confined one would use that process's network access; the
 //! filter cannot tell a confined target from another, so it denies them
 //! all (`/proc/PID/mem` is an `open()`: Landlock's domain covers it, where
-//! there is one).
+//! there is one). `request_key()` is denied because a key type with an
+//! upcall (`dns_resolver`) has the kernel start `/sbin/request-key`,
+//! unrestricted, to look up a name the caller chose: a DNS query out.
 
 #![cfg_attr(
     not(any(target_arch = "x86_64", target_arch = "aarch64")),
@@ -100,6 +102,7 @@ fn denied_syscalls() -> Vec<u32> {
         libc::SYS_process_vm_readv as u32,
         libc::SYS_process_vm_writev as u32,
         libc::SYS_pidfd_getfd as u32,
+        libc::SYS_request_key as u32,
     ];
     if cfg!(target_arch = "x86_64") {
         // x32 has its own numbers for these three (arch/x86/entry/syscalls/
@@ -297,6 +300,7 @@ mod tests {
             libc::SYS_process_vm_readv,
             libc::SYS_process_vm_writev,
             libc::SYS_pidfd_getfd,
+            libc::SYS_request_key,
         ] {
             assert_eq!(run(&p, nr as u32, AUDIT_ARCH, 0), deny, "nr {nr}");
         }

@@ -146,6 +146,11 @@ pub struct Fallback {
     /// calling thread (and what it starts later). Without a domain, no
     /// thread is left out of it: [`ThreadScope::WholeProcess`].
     pub landlock_threads: ThreadScope,
+    /// The process ran as uid 0 (effective) when the fallback was applied:
+    /// without a capability it can still write `/proc/sys` and point
+    /// `kernel.core_pattern` or `kernel.modprobe` at a program the kernel
+    /// starts unrestricted. Named as not enforced; run as another user.
+    pub uid0: bool,
     /// io_uring rings the process held when the fallback was applied
     /// (`None`: `/proc/self/fd` could not be read). The seccomp filter
     /// denies `io_uring_enter()`, so they no longer take submissions, but
@@ -207,6 +212,7 @@ impl Default for Fallback {
             landlock_abi: 0,
             seccomp_threads: ThreadScope::WholeProcess,
             landlock_threads: ThreadScope::WholeProcess,
+            uid0: false,
             io_uring_rings_before: None,
         }
     }
@@ -230,7 +236,9 @@ impl fmt::Display for Fallback {
         let mut on = Vec::new();
         let mut off: Vec<std::borrow::Cow<'static, str>> = vec![
             "sendto() addresses on inherited sockets".into(),
-            "UDP, packet and netlink bind/connect on inherited sockets".into(),
+            "bind/connect on inherited sockets that are not plain TCP (UDP, MPTCP, SCTP, \
+             ICMP, vsock, packet, netlink)"
+                .into(),
             "binding abstract unix names".into(),
             "redirecting inherited sockets (source routes, IPv6 routing headers, \
              interface and fwmark options or control messages)"
@@ -239,7 +247,15 @@ impl fmt::Display for Fallback {
             "listen() autobind and multicast joins on inherited sockets".into(),
             "attaching TUN/TAP devices".into(),
             "TIOCSTI/TIOCLINUX input into terminals".into(),
+            "new peers accepted on inherited listening sockets (as under PR_SET_NETWORK)".into(),
         ];
+        if self.uid0 {
+            off.push(
+                "as uid 0, even without capabilities: kernel helpers set through /proc/sys \
+                 (core_pattern, modprobe), which run unrestricted"
+                    .into(),
+            );
+        }
         // Any Landlock domain keeps the process from tracing processes
         // outside it, /proc/PID/mem included; the seccomp filter denies
         // the tracing system calls, not that open().
@@ -253,8 +269,9 @@ impl fmt::Display for Fallback {
             ),
         }
         if self.seccomp_socket_filter {
-            on.push("new non-unix sockets and io_uring system calls denied (seccomp)");
+            on.push("socket()/socketpair() of non-unix families and io_uring system calls denied (seccomp)");
             on.push("ptrace, process_vm_readv/writev and pidfd_getfd denied (seccomp)");
+            on.push("request_key() denied: no key upcall such as a dns_resolver lookup (seccomp)");
             if let Some(which) = left_out(self.seccomp_threads) {
                 off.push(format!("everything the seccomp filter denies, {which}").into());
             }
@@ -262,10 +279,10 @@ impl fmt::Display for Fallback {
             off.push("creating non-unix sockets".into());
         }
         if self.landlock_tcp {
-            on.push("TCP bind/connect denied (Landlock, with EACCES)");
+            on.push("plain TCP bind/connect denied (Landlock, with EACCES)");
             off.push("TCP fast open (sendto with MSG_FASTOPEN) on inherited sockets".into());
         } else {
-            off.push("TCP bind/connect on inherited sockets".into());
+            off.push("plain TCP bind/connect on inherited sockets".into());
         }
         if self.landlock_abstract_unix {
             on.push("connecting to outside abstract unix sockets denied (Landlock)");
@@ -273,7 +290,7 @@ impl fmt::Display for Fallback {
             off.push("connecting to abstract unix sockets".into());
         }
         if domain {
-            on.push("tracing processes outside denied, /proc/PID/mem included (Landlock)");
+            on.push("tracing processes outside and opening their /proc/PID/mem denied (Landlock)");
             if let Some(which) = left_out(self.landlock_threads) {
                 off.push(
                     format!(

@@ -38,6 +38,10 @@ fn fallback_denies_inet_sockets_keeps_unix_and_reports_partial() {
         let ll = cfg!(feature = "landlock");
         assert_eq!(fb.landlock_abi, if ll { abi } else { 0 });
         assert_eq!(fb.landlock_domain, ll && abi >= 1, "{fb:?}");
+        // SAFETY: geteuid() cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
+        assert_eq!(fb.uid0, root);
+        assert_eq!(status.to_string().contains("as uid 0"), root, "{status}");
         assert_eq!(fb.landlock_tcp, ll && abi >= 4, "{fb:?}");
         assert_eq!(fb.landlock_abstract_unix, ll && abi >= 6, "{fb:?}");
         assert_eq!(status.threads, ThreadScope::WholeProcess);
@@ -355,7 +359,10 @@ fn fallback_denies_reaching_into_other_processes() {
         );
         if fb.landlock_domain {
             assert_eq!(got[3], libc::EACCES);
-            assert!(text.contains("/proc/PID/mem included (Landlock)"), "{text}");
+            assert!(
+                text.contains("opening their /proc/PID/mem denied (Landlock)"),
+                "{text}"
+            );
         } else {
             assert_eq!(got[3], 0);
             assert!(
@@ -438,7 +445,7 @@ fn tcp_fast_open_on_inherited_socket_is_denied_or_named() {
         if conn >= 0 {
             assert!(
                 text.contains("TCP fast open (sendto with MSG_FASTOPEN) on inherited sockets")
-                    || text.contains("TCP bind/connect on inherited sockets"),
+                    || text.contains("plain TCP bind/connect on inherited sockets"),
                 "a connection arrived through MSG_FASTOPEN (sendto errno {send_errno}) but the \
                  Status does not name it: {text}"
             );
@@ -470,7 +477,7 @@ fn netlink_bind_on_inherited_socket_is_named() {
         let text = status.to_string();
         if r == 0 {
             assert!(
-                text.contains("UDP, packet and netlink bind/connect on inherited sockets"),
+                text.contains("bind/connect on inherited sockets that are not plain TCP"),
                 "{text}"
             );
         }
@@ -493,5 +500,79 @@ fn nesting_past_landlock_limit_says_so() {
         assert_eq!(err, Error::LandlockNestingLimit);
         assert_eq!(err.raw_os_error(), Some(libc::E2BIG));
         assert!(err.to_string().contains("16 nested"), "{err}");
+    });
+}
+
+/// `request_key("dns_resolver", name)`: the errno (0 if it returned a key).
+fn request_dns_key() -> i32 {
+    let ty = c"dns_resolver";
+    let desc = c"prctl-network-test.invalid";
+    // SAFETY: NUL-terminated strings; a NULL callout_info; the session
+    // keyring's special ID.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_request_key,
+            ty.as_ptr(),
+            desc.as_ptr(),
+            std::ptr::null::<libc::c_char>(),
+            -3i32, // KEY_SPEC_SESSION_KEYRING
+        )
+    };
+    if r < 0 {
+        errno()
+    } else {
+        0
+    }
+}
+
+#[test]
+fn key_upcalls_are_denied() {
+    if !without_series() {
+        return;
+    }
+    in_child(|| {
+        // Control: the call reaches the key subsystem (ENOKEY, ENOENT,
+        // EKEYREJECTED... depending on the host's request-key setup).
+        assert_ne!(request_dns_key(), libc::EPERM, "control");
+        let status = set_off_best_effort().expect("best-effort restriction");
+        assert_eq!(request_dns_key(), libc::EPERM);
+        assert!(
+            status.to_string().contains("request_key() denied"),
+            "{status}"
+        );
+    });
+}
+
+#[test]
+fn mptcp_on_inherited_socket_is_named() {
+    if !without_series() {
+        return;
+    }
+    in_child(|| {
+        let (listener, port) = tcp_listener();
+        // SAFETY: plain integers.
+        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM, 262) };
+        if fd < 0 {
+            eprintln!(
+                "no MPTCP in this kernel (errno {}): nothing to check",
+                errno()
+            );
+            return;
+        }
+        let status = set_off_best_effort().expect("best-effort restriction");
+        let connected = connect_inet(fd, port);
+        let text = status.to_string();
+        if connected.is_ok() {
+            // The effect: the connection arrived.
+            // SAFETY: a blocking accept on our listener, which has a
+            // pending connection.
+            let conn =
+                unsafe { libc::accept(listener, std::ptr::null_mut(), std::ptr::null_mut()) };
+            assert!(conn >= 0, "connect succeeded but nothing arrived");
+            assert!(
+                text.contains("not plain TCP (UDP, MPTCP"),
+                "an inherited MPTCP socket connected but the Status does not name it: {text}"
+            );
+        }
     });
 }

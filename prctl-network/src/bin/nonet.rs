@@ -42,11 +42,15 @@ DESCRIPTION
     resolution\"): the resolver's socket is the first one refused. Some,
     such as apt-get update, then still exit 0.
 
-    Run as root, COMMAND keeps its capabilities, and with CAP_NET_ADMIN
-    or CAP_SYS_ADMIN can still configure interfaces or mount network
-    file systems. To rule that out too, drop them as well, for example:
-        setpriv --bounding-set=-all --inh-caps=-all nonet -- COMMAND
-    or run COMMAND in a new network namespace (unshare -n).
+    Run as root, COMMAND can still reconfigure the system: with
+    CAP_NET_ADMIN or CAP_SYS_ADMIN configure interfaces or mount network
+    file systems, and as uid 0 even without any capability write
+    /proc/sys/kernel/core_pattern or modprobe, whose programs the kernel
+    starts unrestricted (in the initial namespaces: unshare -n does not
+    help). To rule that out, run COMMAND as another user, without
+    capabilities, for example:
+        setpriv --reuid=nobody --regid=nogroup --clear-groups \\
+            --inh-caps=-all --bounding-set=-all nonet -- COMMAND
 
     no_new_privs is set first, as the kernel requires it (or
     CAP_SYS_ADMIN): setuid and file-capability programs run by COMMAND
