@@ -8,7 +8,7 @@ use crate::addr::AddrCtx;
 use crate::exec::{self, Role};
 use crate::model::{Env, Model};
 use crate::ops::Op;
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Prediction};
 
 /// Where the setuid probe is: `$PN_SUID_PROBE`, `/usr/bin/pn-suid-probe`
 /// (the VM), or `fallback` (cargo's build of it) if it exists.
@@ -38,7 +38,40 @@ pub fn detect_env(probe: Option<&str>) -> Env {
         euid,
         sys_admin: crate::sys::has_sys_admin(),
         probe_setuid_root,
+        earlier_lsm: earlier_lsm(
+            &std::fs::read_to_string("/sys/kernel/security/lsm").unwrap_or_default(),
+        ),
     }
+}
+
+/// The first major module listed before `prctl_network` in an LSM order
+/// (`/sys/kernel/security/lsm`, comma-separated).
+pub fn earlier_lsm(order: &str) -> Option<String> {
+    const MAJOR: [&str; 4] = ["selinux", "apparmor", "smack", "tomoyo"];
+    order
+        .trim()
+        .split(',')
+        .take_while(|m| *m != "prctl_network")
+        .find(|m| MAJOR.contains(m))
+        .map(str::to_string)
+}
+
+/// Whether the kernel's outcome is the one wanted, or a denial answered
+/// first by a major module ordered before this one: the model denies, and
+/// the kernel fails exactly as the unrestricted oracle does (the earlier
+/// module refuses the call in both worlds, before this module is asked).
+pub fn agrees(
+    pred: Prediction,
+    want: Outcome,
+    oracle: Outcome,
+    kernel: Outcome,
+    env: &Env,
+) -> bool {
+    want == kernel
+        || (pred == Prediction::Deny
+            && env.earlier_lsm.is_some()
+            && matches!(oracle, Outcome::Err(_))
+            && kernel == oracle)
 }
 
 /// Compare the kernel's outcomes with the model's predictions; `Err` holds a
@@ -55,13 +88,22 @@ pub fn compare(
     for (i, op) in ops.iter().enumerate() {
         let pred = model.predict(op, ctx);
         let want = pred.resolve(oracle[i], kernel[i]);
-        let ok = want == kernel[i];
+        let ok = agrees(pred, want, oracle[i], kernel[i], env);
         let _ = writeln!(
             trace,
             "  #{i:<2} {op:?}\n       model: {pred:?} => {want:?}; unrestricted: {:?}; kernel: {:?}{}",
             oracle[i],
             kernel[i],
-            if ok { "" } else { "   <== MISMATCH" }
+            if !ok {
+                "   <== MISMATCH".to_string()
+            } else if want != kernel[i] {
+                format!(
+                    "   (refused first by {}, ordered before prctl_network)",
+                    env.earlier_lsm.as_deref().unwrap_or("?")
+                )
+            } else {
+                String::new()
+            }
         );
         if !ok {
             return Err(format!(

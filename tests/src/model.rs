@@ -282,6 +282,11 @@ pub struct Env {
     pub sys_admin: bool,
     /// The setuid probe, if found: `Some(true)` if it is setuid-root.
     pub probe_setuid_root: Option<bool>,
+    /// A major module (SELinux, AppArmor, Smack, TOMOYO) that the LSM
+    /// order puts before prctl_network, if any. It is asked first and may
+    /// refuse a malformed address with its own errno (SELinux: `EINVAL`)
+    /// where this module would say `EPERM`: see "Stacking" in the docs.
+    pub earlier_lsm: Option<String>,
 }
 
 impl Env {

@@ -361,6 +361,7 @@ fn env(root: bool) -> Env {
         euid: if root { 0 } else { 1000 },
         sys_admin: root,
         probe_setuid_root: Some(true),
+        earlier_lsm: None,
     }
 }
 
@@ -839,4 +840,39 @@ fn outcome_wire_roundtrip() {
         }
         Ok(())
     });
+}
+
+/// A major module ordered before prctl_network answers first (its errno,
+/// e.g. SELinux's EINVAL for a malformed address): a denial then shows as
+/// the unrestricted failure, and only then.
+#[test]
+fn earlier_module_may_answer_a_denial_first() {
+    use prctl_network_tests::check::{agrees, earlier_lsm};
+    use prctl_network_tests::outcome::{Outcome, Prediction};
+    let distro = "lockdown,capability,landlock,yama,integrity,selinux,bpf,prctl_network";
+    assert_eq!(earlier_lsm(distro).as_deref(), Some("selinux"));
+    assert_eq!(earlier_lsm("landlock,yama,prctl_network\n"), None);
+    assert_eq!(earlier_lsm("prctl_network,apparmor"), None);
+    let mut e = env(true);
+    let (deny, einval) = (Outcome::Err(EPERM), Outcome::Err(libc::EINVAL));
+    assert!(!agrees(Prediction::Deny, deny, einval, einval, &e));
+    e.earlier_lsm = Some("selinux".into());
+    assert!(agrees(Prediction::Deny, deny, einval, einval, &e));
+    // Never a success, nor another errno, nor for a non-denial.
+    assert!(!agrees(
+        Prediction::Deny,
+        deny,
+        Outcome::Ok(0),
+        Outcome::Ok(0),
+        &e
+    ));
+    assert!(!agrees(
+        Prediction::Deny,
+        deny,
+        einval,
+        Outcome::Err(libc::EACCES),
+        &e
+    ));
+    let same = Prediction::SameAsUnrestricted;
+    assert!(!agrees(same, Outcome::Ok(0), Outcome::Ok(0), einval, &e));
 }

@@ -71,6 +71,27 @@ pub fn run(strict: bool, vanilla_tarball: Option<&std::path::Path>) -> Result<bo
         }
         let _ = crate::util::remove_dir_all_if_exists(&scratch);
     }
+    let letter = crate::tree::patches_dir().join(crate::cover_letter::FILE);
+    match std::fs::read_to_string(&letter) {
+        Ok(text) => {
+            let problems = crate::cover_letter::check(&text, &series);
+            if problems.is_empty() {
+                report.push("cover letter: matches".into());
+            } else {
+                say(
+                    "check-series",
+                    format!(
+                        "{}: FAILED: out of date with the series:\n    {}",
+                        letter.display(),
+                        problems.join("\n    ")
+                    ),
+                );
+                report.push("cover letter: STALE".into());
+                ok = false;
+            }
+        }
+        Err(_) => report.push("cover letter: none".into()),
+    }
     say("check-series", format!("summary: {}", report.join("; ")));
     Ok(ok)
 }

@@ -10,6 +10,7 @@ mod check_series;
 mod checkpatch;
 mod ci;
 mod config;
+mod cover_letter;
 mod cpio;
 mod docs;
 mod fetch;

@@ -638,6 +638,16 @@ fn main() {
         libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
         "",
     );
+    // securityfs: /sys/kernel/security/lsm names the active modules in
+    // order (the model reads it: a module before prctl_network answers
+    // first).
+    mount(
+        "securityfs",
+        "/sys/kernel/security",
+        "securityfs",
+        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+        "",
+    );
     mount("devtmpfs", "/dev", "devtmpfs", libc::MS_NOSUID, "mode=0755");
     // /dev/net/tun as distributions' udev rules leave it (mode 0666):
     // opening it is no privilege, attaching to a device is.
