@@ -25,6 +25,8 @@ pub fn run(strict: bool, vanilla_tarball: Option<&std::path::Path>) -> Result<bo
     );
     let mut ok = true;
     let mut report = Vec::new();
+    // The series' diffstat as a whole, for the cover letter's check.
+    let mut stat: Option<(usize, usize, usize)> = None;
     for label in ["debian", "vanilla"] {
         let got = match (label, vanilla_tarball) {
             ("debian", _) => fetch::debian(&pin),
@@ -54,6 +56,13 @@ pub fn run(strict: bool, vanilla_tarball: Option<&std::path::Path>) -> Result<bo
         let scratch = cache::dir().join("check-series").join(label);
         match trial_apply(&tree.tree, &series, &scratch) {
             Ok(()) => {
+                if stat.is_none() {
+                    stat = Some(crate::cover_letter::totals(
+                        &series.touched(),
+                        &tree.tree,
+                        &scratch,
+                    )?);
+                }
                 say(
                     "check-series",
                     format!("{label} ({}): applies cleanly", tree.id),
@@ -72,9 +81,17 @@ pub fn run(strict: bool, vanilla_tarball: Option<&std::path::Path>) -> Result<bo
         let _ = crate::util::remove_dir_all_if_exists(&scratch);
     }
     let letter = crate::tree::patches_dir().join(crate::cover_letter::FILE);
-    match std::fs::read_to_string(&letter) {
-        Ok(text) => {
-            let problems = crate::cover_letter::check(&text, &series);
+    match (std::fs::read_to_string(&letter), stat) {
+        (Err(_), _) => report.push("cover letter: none".into()),
+        (Ok(_), None) => {
+            say(
+                "check-series",
+                "cover letter not checked: the series applied to no tree",
+            );
+            report.push("cover letter: not checked".into());
+        }
+        (Ok(text), Some(stat)) => {
+            let problems = crate::cover_letter::check(&text, &series, stat);
             if problems.is_empty() {
                 report.push("cover letter: matches".into());
             } else {
@@ -90,7 +107,6 @@ pub fn run(strict: bool, vanilla_tarball: Option<&std::path::Path>) -> Result<bo
                 ok = false;
             }
         }
-        Err(_) => report.push("cover letter: none".into()),
     }
     say("check-series", format!("summary: {}", report.join("; ")));
     Ok(ok)

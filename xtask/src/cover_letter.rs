@@ -33,38 +33,46 @@ pub fn subject(text: &str) -> Option<String> {
     })
 }
 
-/// Files changed, insertions and deletions of a series, as git's
-/// diffstat summary counts them.
-pub fn totals(series: &Series) -> (usize, usize, usize) {
-    let mut files = BTreeSet::new();
-    let (mut ins, mut del) = (0, 0);
-    for p in &series.patches {
-        let mut in_hunk = false;
-        let mut file = String::new();
-        for l in p.text.lines() {
-            if let Some(rest) = l.strip_prefix("diff --git a/") {
-                in_hunk = false;
-                file = rest.split(" b/").next().unwrap_or(rest).to_string();
-                files.insert(file.clone());
-            } else if l.starts_with("@@ ") && !file.is_empty() {
-                in_hunk = true;
-            } else if l == "-- " {
-                // format-patch's signature separator ends the diff.
-                in_hunk = false;
-            } else if in_hunk {
-                if l.starts_with('+') {
-                    ins += 1;
-                } else if l.starts_with('-') {
-                    del += 1;
-                }
+/// Files changed, insertions and deletions of the series as a whole (what
+/// git's diffstat of base..HEAD counts: a line a later patch changes again
+/// counts once), from `git diff --no-index --numstat` of each touched file
+/// between the pristine tree and the tree the series was applied to.
+pub fn totals(
+    touched: &BTreeSet<String>,
+    base: &std::path::Path,
+    patched: &std::path::Path,
+) -> crate::util::Result<(usize, usize, usize)> {
+    let (mut files, mut ins, mut del) = (0, 0, 0);
+    for f in touched {
+        let side = |root: &std::path::Path| {
+            let p = root.join(f);
+            if p.exists() {
+                p
+            } else {
+                "/dev/null".into()
             }
+        };
+        let out = std::process::Command::new("git")
+            .args(["diff", "--no-index", "--numstat", "--"])
+            .arg(side(base))
+            .arg(side(patched))
+            .output()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        if let Some(line) = text.lines().next() {
+            let mut it = line.split_whitespace();
+            let a: usize = it.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            let d: usize = it.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            files += 1;
+            ins += a;
+            del += d;
         }
     }
-    (files.len(), ins, del)
+    Ok((files, ins, del))
 }
 
-/// Problems with `letter` as the cover letter of `series` (empty: fine).
-pub fn check(letter: &str, series: &Series) -> Vec<String> {
+/// Problems with `letter` as the cover letter of `series` (empty: fine);
+/// `totals` is what [`totals`] gives for it.
+pub fn check(letter: &str, series: &Series, totals: (usize, usize, usize)) -> Vec<String> {
     let mut problems = Vec::new();
     let n = series.patches.len();
     let head = letter
@@ -91,7 +99,7 @@ pub fn check(letter: &str, series: &Series) -> Vec<String> {
             "its shortlog does not list the series' subjects in order:\n      letter: {got:?}\n      series: {want:?}"
         ));
     }
-    let (files, ins, del) = totals(series);
+    let (files, ins, del) = totals;
     let summary = format!("{files} files changed, {ins} insertions(+), {del} deletions(-)");
     if !letter.lines().any(|l| l.trim() == summary) {
         let have = letter
@@ -128,13 +136,14 @@ mod tests {
             patches: vec![patch("foo: do a thing", body)],
             hash: String::new(),
         };
-        assert_eq!(totals(&series), (1, 2, 1));
+        let t = (1, 2, 1);
         let good = "Subject: [PATCH 0/1] foo: things\n\nbody\n\nA U Thor (1):\n  foo: do a thing\n\n f.c | 3 ++-\n 1 files changed, 2 insertions(+), 1 deletions(-)\n";
-        assert_eq!(check(good, &series), Vec::<String>::new());
+        assert_eq!(check(good, &series, t), Vec::<String>::new());
         let stale = good.replace("do a thing", "do another thing");
-        assert_eq!(check(&stale, &series).len(), 1);
+        assert_eq!(check(&stale, &series, t).len(), 1);
         let wrong_n = good.replace("0/1", "0/2");
-        assert_eq!(check(&wrong_n, &series).len(), 1);
+        assert_eq!(check(&wrong_n, &series, t).len(), 1);
+        assert_eq!(check(good, &series, (1, 3, 1)).len(), 1);
     }
 
     #[test]
