@@ -6,8 +6,8 @@
 mod common;
 
 use common::{
-    connect_inet, errno, in_child, kernel_has_series, landlock_abi, no_new_privs, park_thread,
-    seccomp_mode, socket, unix_socketpair_works,
+    abstract_addr, connect_inet, errno, in_child, kernel_has_series, landlock_abi, no_new_privs,
+    park_thread, seccomp_mode, socket, unix_socketpair_works,
 };
 use prctl_network::{set_off_best_effort, Enforcement, Error, Restriction, ThreadScope};
 
@@ -238,8 +238,19 @@ fn io_uring_ring_opened_before_is_refused_and_sqpoll_named() {
         let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
             panic!("expected PartiallyEnforced, got {status:?}");
         };
-        // No submission reaches the ring any more.
+        // No submission reaches the ring any more, nor a registration.
         assert_eq!(io_uring_enter(ring), Err(libc::EPERM));
+        // SAFETY: IORING_UNREGISTER_BUFFERS (1) with no argument.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_io_uring_register,
+                ring,
+                1,
+                std::ptr::null::<u8>(),
+                0,
+            )
+        };
+        assert_eq!((r, errno()), (-1, libc::EPERM), "io_uring_register");
         assert_eq!(fb.io_uring_rings_before, Some(1), "{fb:?}");
         let text = status.to_string();
         assert!(
@@ -573,6 +584,80 @@ fn mptcp_on_inherited_socket_is_named() {
                 text.contains("not plain TCP (UDP, MPTCP"),
                 "an inherited MPTCP socket connected but the Status does not name it: {text}"
             );
+        }
+    });
+}
+
+#[test]
+fn landlock_claims_hold_where_made() {
+    if !without_series() {
+        return;
+    }
+    in_child(|| {
+        // Made before: an abstract listener outside the domain, an
+        // unbound TCP socket.
+        let listener = socket(libc::AF_UNIX, libc::SOCK_STREAM).expect("AF_UNIX");
+        let name = format!("\0prctl-network-be-{}", std::process::id());
+        let (addr, len) = abstract_addr(name.as_bytes());
+        // SAFETY: addr is valid for len bytes; plain integers.
+        unsafe {
+            assert_eq!(
+                libc::bind(listener, (&addr as *const libc::sockaddr_un).cast(), len),
+                0
+            );
+            assert_eq!(libc::listen(listener, 1), 0);
+        }
+        let tcp = socket(libc::AF_INET, libc::SOCK_STREAM).expect("AF_INET before");
+        let status = set_off_best_effort().expect("best-effort restriction");
+        let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
+            panic!("expected PartiallyEnforced, got {status:?}");
+        };
+        let text = status.to_string();
+        // Abstract connect to the outside listener.
+        let fd = socket(libc::AF_UNIX, libc::SOCK_STREAM).expect("AF_UNIX after");
+        // SAFETY: addr is valid for len bytes.
+        let r = unsafe { libc::connect(fd, (&addr as *const libc::sockaddr_un).cast(), len) };
+        let connect = if r == 0 { 0 } else { errno() };
+        if fb.landlock_abstract_unix {
+            assert!(
+                text.contains("outside abstract unix sockets denied"),
+                "{text}"
+            );
+            assert_eq!(connect, libc::EPERM, "abstract connect");
+        } else {
+            assert!(
+                text.contains("connecting to abstract unix sockets"),
+                "{text}"
+            );
+            assert_eq!(connect, 0, "abstract connect without Landlock's scope");
+        }
+        // Plain TCP bind of the inherited socket.
+        let any = libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: 0,
+            sin_addr: libc::in_addr {
+                s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
+            },
+            sin_zero: [0; 8],
+        };
+        // SAFETY: a valid sockaddr_in.
+        let r = unsafe {
+            libc::bind(
+                tcp,
+                (&any as *const libc::sockaddr_in).cast(),
+                std::mem::size_of::<libc::sockaddr_in>() as u32,
+            )
+        };
+        let bind = if r == 0 { 0 } else { errno() };
+        if fb.landlock_tcp {
+            assert!(text.contains("plain TCP bind/connect denied"), "{text}");
+            assert_eq!(bind, libc::EACCES, "TCP bind");
+        } else {
+            assert!(
+                text.contains("plain TCP bind/connect on inherited sockets"),
+                "{text}"
+            );
+            assert_eq!(bind, 0, "TCP bind without Landlock");
         }
     });
 }

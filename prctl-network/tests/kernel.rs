@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{errno, has_cap_sys_admin, in_child, no_new_privs, socket, unix_socketpair_works};
+use common::{
+    abstract_addr, errno, has_cap_sys_admin, in_child, no_new_privs, socket, unix_socketpair_works,
+};
 use prctl_network::{
     get, set_off, set_off_best_effort, Enforcement, Error, NetworkState, Restriction, ThreadScope,
 };
@@ -285,17 +287,6 @@ fn best_effort_takes_the_prctl_path() {
         assert_eq!(common::seccomp_mode(), 0);
         assert_eq!(socket(libc::AF_INET, libc::SOCK_DGRAM), Err(libc::EPERM));
     });
-}
-
-fn abstract_addr(name: &[u8]) -> (libc::sockaddr_un, libc::socklen_t) {
-    // SAFETY: zeroed sockaddr_un is valid.
-    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
-    for (i, b) in name.iter().enumerate() {
-        addr.sun_path[i] = *b as libc::c_char;
-    }
-    let len = std::mem::size_of::<libc::sa_family_t>() + name.len();
-    (addr, len as libc::socklen_t)
 }
 
 #[test]

@@ -187,3 +187,16 @@ pub fn connect_inet(fd: i32, port: u16) -> Result<(), i32> {
         Err(errno())
     }
 }
+
+/// An `AF_UNIX` address with `name` as its path bytes (a leading NUL:
+/// abstract; empty: just the family, i.e. autobind), and its length.
+pub fn abstract_addr(name: &[u8]) -> (libc::sockaddr_un, libc::socklen_t) {
+    // SAFETY: zeroed sockaddr_un is valid.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    for (i, b) in name.iter().enumerate() {
+        addr.sun_path[i] = *b as libc::c_char;
+    }
+    let len = std::mem::size_of::<libc::sa_family_t>() + name.len();
+    (addr, len as libc::socklen_t)
+}
