@@ -6,8 +6,8 @@
 mod common;
 
 use common::{
-    abstract_addr, connect_inet, errno, in_child, kernel_has_series, landlock_abi, no_new_privs,
-    park_thread, seccomp_mode, socket, unix_socketpair_works,
+    abstract_addr, bind_inet, connect_inet, errno, in_child, kernel_has_series, landlock_abi,
+    loopback_v4, no_new_privs, park_thread, seccomp_mode, socket, unix_socketpair_works,
 };
 use prctl_network::{set_off_best_effort, Enforcement, Error, Restriction, ThreadScope};
 
@@ -428,14 +428,7 @@ fn tcp_fast_open_on_inherited_socket_is_denied_or_named() {
         unsafe { libc::fcntl(listener, libc::F_SETFL, libc::O_NONBLOCK) };
         let tcp = socket(libc::AF_INET, libc::SOCK_STREAM).expect("AF_INET before");
         let status = set_off_best_effort().expect("best-effort restriction");
-        let addr = libc::sockaddr_in {
-            sin_family: libc::AF_INET as libc::sa_family_t,
-            sin_port: port.to_be(),
-            sin_addr: libc::in_addr {
-                s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
-            },
-            sin_zero: [0; 8],
-        };
+        let addr = loopback_v4(port);
         // SAFETY: addr is a valid sockaddr_in; one byte of payload.
         let r = unsafe {
             libc::sendto(
@@ -632,23 +625,7 @@ fn landlock_claims_hold_where_made() {
             assert_eq!(connect, 0, "abstract connect without Landlock's scope");
         }
         // Plain TCP bind of the inherited socket.
-        let any = libc::sockaddr_in {
-            sin_family: libc::AF_INET as libc::sa_family_t,
-            sin_port: 0,
-            sin_addr: libc::in_addr {
-                s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
-            },
-            sin_zero: [0; 8],
-        };
-        // SAFETY: a valid sockaddr_in.
-        let r = unsafe {
-            libc::bind(
-                tcp,
-                (&any as *const libc::sockaddr_in).cast(),
-                std::mem::size_of::<libc::sockaddr_in>() as u32,
-            )
-        };
-        let bind = if r == 0 { 0 } else { errno() };
+        let bind = bind_inet(tcp, 0).err().unwrap_or(0);
         if fb.landlock_tcp {
             assert!(text.contains("plain TCP bind/connect denied"), "{text}");
             assert_eq!(bind, libc::EACCES, "TCP bind");

@@ -7,7 +7,8 @@
 mod common;
 
 use common::{
-    abstract_addr, errno, has_cap_sys_admin, in_child, no_new_privs, socket, unix_socketpair_works,
+    abstract_addr, bind_inet, errno, has_cap_sys_admin, in_child, no_new_privs, socket,
+    unix_socketpair_works,
 };
 use prctl_network::{
     get, set_off, set_off_best_effort, Enforcement, Error, NetworkState, Restriction, ThreadScope,
@@ -95,23 +96,7 @@ fn inherited_inet_socket_cannot_bind() {
     in_child(|| {
         let fd = socket(libc::AF_INET, libc::SOCK_DGRAM).expect("AF_INET before");
         let _ = set_off().expect("set_off");
-        let addr = libc::sockaddr_in {
-            sin_family: libc::AF_INET as libc::sa_family_t,
-            sin_port: 0,
-            sin_addr: libc::in_addr {
-                s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
-            },
-            sin_zero: [0; 8],
-        };
-        // SAFETY: addr is a valid sockaddr_in of the given length.
-        let r = unsafe {
-            libc::bind(
-                fd,
-                (&addr as *const libc::sockaddr_in).cast(),
-                std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-            )
-        };
-        assert_eq!((r, errno()), (-1, libc::EPERM));
+        assert_eq!(bind_inet(fd, 0), Err(libc::EPERM));
         close(fd);
     });
 }

@@ -170,22 +170,7 @@ fn build_variant(
     let stamp = build.join(".pn-breadth.stamp");
     if reconfigure || crate::util::read_opt(&stamp).as_deref() != Some(key.as_str()) {
         let _ = std::fs::remove_file(&stamp);
-        run_logged(config::make(src, build).arg(v.base), &log, v.base)?;
-        let mut merge = Command::new(src.join("scripts/kconfig/merge_config.sh"));
-        merge
-            .current_dir(src)
-            .arg("-m")
-            .arg("-O")
-            .arg(build)
-            .arg(build.join(".config"))
-            .arg(&frag);
-        run_logged(&mut merge, &log, "merge_config.sh")?;
-        run_logged(
-            config::make(src, build).arg("olddefconfig"),
-            &log,
-            "make olddefconfig",
-        )?;
-        config::verify(build, std::slice::from_ref(&frag))?;
+        config::merge(src, build, v.base, std::slice::from_ref(&frag), &log)?;
         write_atomic(&stamp, key.as_bytes())?;
     }
     if v.link {

@@ -105,7 +105,20 @@ pub fn configure(src: &Path, build: &Path, frags: &[PathBuf], key: &str, log: &P
     let _ = std::fs::remove_file(&stamp);
     let step = Step::start("config", format!("tinyconfig + {}", names(frags)));
     std::fs::create_dir_all(build)?;
-    run_logged(make(src, build).arg("tinyconfig"), log, "make tinyconfig")?;
+    merge(src, build, "tinyconfig", frags, log)?;
+    write_atomic(&stamp, key.as_bytes())?;
+    step.done(format!(
+        "{} ok, every fragment symbol present",
+        build.join(".config").display()
+    ));
+    Ok(())
+}
+
+/// `make <base>` (tinyconfig, allnoconfig, allmodconfig...), the fragments
+/// merged on it with merge_config.sh, `make olddefconfig`, then [`verify`].
+pub fn merge(src: &Path, build: &Path, base: &str, frags: &[PathBuf], log: &Path) -> Result<()> {
+    std::fs::create_dir_all(build)?;
+    run_logged(make(src, build).arg(base), log, &format!("make {base}"))?;
     let mut merge = Command::new(src.join("scripts/kconfig/merge_config.sh"));
     merge
         .current_dir(src)
@@ -120,13 +133,7 @@ pub fn configure(src: &Path, build: &Path, frags: &[PathBuf], key: &str, log: &P
         log,
         "make olddefconfig",
     )?;
-    verify(build, frags)?;
-    write_atomic(&stamp, key.as_bytes())?;
-    step.done(format!(
-        "{} ok, every fragment symbol present",
-        build.join(".config").display()
-    ));
-    Ok(())
+    verify(build, frags)
 }
 
 fn names(frags: &[PathBuf]) -> String {

@@ -163,29 +163,47 @@ pub fn seccomp_mode() -> u32 {
         .unwrap()
 }
 
-/// connect() a socket to 127.0.0.1:port; Ok or Err(errno).
-pub fn connect_inet(fd: i32, port: u16) -> Result<(), i32> {
-    let addr = libc::sockaddr_in {
+/// 127.0.0.1:`port` as a `sockaddr_in`.
+pub fn loopback_v4(port: u16) -> libc::sockaddr_in {
+    libc::sockaddr_in {
         sin_family: libc::AF_INET as libc::sa_family_t,
         sin_port: port.to_be(),
         sin_addr: libc::in_addr {
             s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
         },
         sin_zero: [0; 8],
-    };
+    }
+}
+
+/// `connect()` (or with `bind`, `bind()`) a socket to 127.0.0.1:port; Ok
+/// or Err(errno).
+fn addr_call_inet(fd: i32, port: u16, bind: bool) -> Result<(), i32> {
+    let addr = loopback_v4(port);
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    let ptr = (&addr as *const libc::sockaddr_in).cast();
     // SAFETY: addr is a valid sockaddr_in of the given length.
     let r = unsafe {
-        libc::connect(
-            fd,
-            (&addr as *const libc::sockaddr_in).cast(),
-            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-        )
+        if bind {
+            libc::bind(fd, ptr, len)
+        } else {
+            libc::connect(fd, ptr, len)
+        }
     };
     if r == 0 {
         Ok(())
     } else {
         Err(errno())
     }
+}
+
+/// connect() a socket to 127.0.0.1:port; Ok or Err(errno).
+pub fn connect_inet(fd: i32, port: u16) -> Result<(), i32> {
+    addr_call_inet(fd, port, false)
+}
+
+/// bind() a socket to 127.0.0.1:port; Ok or Err(errno).
+pub fn bind_inet(fd: i32, port: u16) -> Result<(), i32> {
+    addr_call_inet(fd, port, true)
 }
 
 /// An `AF_UNIX` address with `name` as its path bytes (a leading NUL:
