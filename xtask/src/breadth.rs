@@ -70,11 +70,17 @@ CONFIG_SECURITY_PRCTL_NETWORK=y
 ";
 
 fn variants() -> Vec<Variant> {
-    // FULL with one option off: the later line wins in merge_config.sh.
-    let without = |name, off: &str| Variant {
+    // FULL with one option's line replaced by "is not set" (plus what
+    // makes it settable: IO_URING has a prompt only with EXPERT).
+    let without = |name, off: &str, extra: &str| Variant {
         name,
         base: "allnoconfig",
-        fragment: format!("{FULL}# {off} is not set\n"),
+        fragment: FULL
+            .lines()
+            .filter(|l| !l.starts_with(&format!("{off}=")))
+            .map(|l| format!("{l}\n"))
+            .chain([format!("# {off} is not set\n"), extra.to_string()])
+            .collect(),
         link: true,
     };
     vec![
@@ -103,9 +109,9 @@ CONFIG_SECURITY_PRCTL_NETWORK=y
             fragment: FULL.into(),
             link: true,
         },
-        without("no-io_uring", "CONFIG_IO_URING"),
-        without("no-ipv6", "CONFIG_IPV6"),
-        without("no-sctp", "CONFIG_IP_SCTP"),
+        without("no-io_uring", "CONFIG_IO_URING", "CONFIG_EXPERT=y\n"),
+        without("no-ipv6", "CONFIG_IPV6", ""),
+        without("no-sctp", "CONFIG_IP_SCTP", ""),
     ]
 }
 
@@ -374,6 +380,26 @@ mod tests {
 ";
         let d = diagnostics(log, &touched);
         assert_eq!(d.len(), 2, "{d:?}");
+    }
+
+    #[test]
+    fn variants_switch_their_option_off() {
+        for v in variants() {
+            if let Some(off) = v.name.strip_prefix("no-") {
+                let sym = format!("CONFIG_{}", off.to_uppercase());
+                let sym = if sym == "CONFIG_SCTP" {
+                    "CONFIG_IP_SCTP".into()
+                } else {
+                    sym
+                };
+                assert!(
+                    v.fragment.contains(&format!("# {sym} is not set")),
+                    "{}",
+                    v.name
+                );
+                assert!(!v.fragment.contains(&format!("{sym}=")), "{}", v.name);
+            }
+        }
     }
 
     #[test]
