@@ -28,6 +28,17 @@ pub fn run(strict: bool, vanilla_tarball: Option<&std::path::Path>) -> Result<bo
     // The series' diffstat as a whole, for the cover letter's check.
     let mut stat: Option<(usize, usize, usize)> = None;
     for label in ["debian", "vanilla"] {
+        if label == "vanilla" && !pin.has("vanilla.tarball") && vanilla_tarball.is_none() {
+            say(
+                "check-series",
+                format!(
+                    "vanilla: not pinned for this line ({})",
+                    pin.path().display()
+                ),
+            );
+            report.push("vanilla: not pinned".into());
+            continue;
+        }
         let got = match (label, vanilla_tarball) {
             ("debian", _) => fetch::debian(&pin),
             (_, Some(t)) => {

@@ -161,6 +161,16 @@ pub fn pristine(pin: &Pin, opts: &SourceOpts) -> Result<Pristine> {
     match opts.base.unwrap_or(Base::Auto) {
         Base::Vanilla => vanilla(pin),
         Base::Debian => debian(pin),
+        Base::Auto if !pin.has("vanilla.tarball") => {
+            say(
+                "fetch",
+                format!(
+                    "{} pins Debian's tree only (no vanilla tarball): --base debian",
+                    pin.path().display()
+                ),
+            );
+            debian(pin)
+        }
         Base::Auto => {
             if let Some(p) = cached(&vanilla_id(pin)?) {
                 return Ok(p);
@@ -393,13 +403,28 @@ pub fn fetch_debian(pin: &Pin) -> Result<PathBuf> {
     remove_dir_all_if_exists(&tmp)?;
     std::fs::create_dir_all(&tmp)?;
     let spec = format!("{package}={version}");
+    // A line pinned to another suite of the same registry (a backports
+    // suite) reaches it through a temporary sources list.
+    let suite_opts = match pin.has("debian.suite") {
+        true => Some(suite_apt(&tmp.join("apt"), pin.get("debian.suite")?)?),
+        false => None,
+    };
     let download = || {
         Command::new("apt-get")
+            .args(suite_opts.iter().flatten())
             .args(["-q", "download", &spec])
             .current_dir(&tmp)
             .output()
     };
     let mut out = download()?;
+    if !out.status.success() {
+        if let Some(opts) = &suite_opts {
+            bail!(
+                "apt-get download {spec} failed{}",
+                repin_hint(opts, package, version, pin)
+            );
+        }
+    }
     if !out.status.success() && is_root() {
         say(
             "fetch",
@@ -433,6 +458,145 @@ pub fn fetch_debian(pin: &Pin) -> Result<PathBuf> {
     remove_dir_all_if_exists(&tmp)?;
     step.done(format!("{} verified", dest.display()));
     Ok(dest)
+}
+
+/// apt options for a temporary sources list that names `suite` on the
+/// registry this machine's apt already uses: the first configured `deb`
+/// entry of the main archive (its suite a bare codename, e.g. `bookworm`),
+/// with that suite replaced. Runs `apt-get update` on it. No host is
+/// written in the repository.
+pub fn suite_apt(dir: &Path, suite: &str) -> Result<Vec<String>> {
+    remove_dir_all_if_exists(dir)?;
+    for d in ["lists/partial", "cache/archives/partial", "sources.list.d"] {
+        std::fs::create_dir_all(dir.join(d))?;
+    }
+    let uri = main_archive_uri()?;
+    std::fs::write(
+        dir.join("sources.list"),
+        format!("deb {uri} {suite} main\n"),
+    )?;
+    let opts: Vec<String> = [
+        format!(
+            "Dir::Etc::SourceList={}",
+            dir.join("sources.list").display()
+        ),
+        format!(
+            "Dir::Etc::SourceParts={}",
+            dir.join("sources.list.d").display()
+        ),
+        format!("Dir::State::Lists={}", dir.join("lists").display()),
+        format!("Dir::Cache={}", dir.join("cache").display()),
+        "Debug::NoLocking=1".into(),
+        "APT::Sandbox::User=root".into(),
+    ]
+    .into_iter()
+    .flat_map(|o| ["-o".to_string(), o])
+    .collect();
+    let out = Command::new("apt-get")
+        .args(&opts)
+        .args(["-q", "update"])
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "apt-get update for suite {suite} failed:\n{}",
+            tail(
+                &(String::from_utf8_lossy(&out.stdout).to_string()
+                    + &String::from_utf8_lossy(&out.stderr)),
+                12
+            )
+        );
+    }
+    Ok(opts)
+}
+
+/// The URI of the main Debian archive in this machine's apt sources
+/// (one-line or deb822 format).
+fn main_archive_uri() -> Result<String> {
+    let mut files: Vec<PathBuf> = vec![PathBuf::from("/etc/apt/sources.list")];
+    if let Ok(rd) = std::fs::read_dir("/etc/apt/sources.list.d") {
+        let mut v: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        v.sort();
+        files.extend(v);
+    }
+    let bare = |suite: &str| !suite.is_empty() && suite.chars().all(|c| c.is_ascii_lowercase());
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        if f.extension().is_some_and(|e| e == "sources") {
+            // deb822: URIs: and Suites: fields of one stanza.
+            for stanza in text.split("\n\n") {
+                let field = |name: &str| {
+                    stanza.lines().find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.trim()
+                            .eq_ignore_ascii_case(name)
+                            .then(|| v.trim().to_string())
+                    })
+                };
+                if let (Some(uris), Some(suites)) = (field("URIs"), field("Suites")) {
+                    if suites.split_whitespace().any(bare) {
+                        if let Some(u) = uris.split_whitespace().next() {
+                            return Ok(u.to_string());
+                        }
+                    }
+                }
+            }
+        } else {
+            for l in text.lines() {
+                let mut w = l.split_whitespace();
+                if w.next() != Some("deb") {
+                    continue;
+                }
+                let mut rest: Vec<&str> = w.collect();
+                if rest.first().is_some_and(|o| o.starts_with('[')) {
+                    while !rest.is_empty() && !rest[0].ends_with(']') {
+                        rest.remove(0);
+                    }
+                    if !rest.is_empty() {
+                        rest.remove(0);
+                    }
+                }
+                if let [uri, suite, ..] = rest.as_slice() {
+                    if bare(suite) {
+                        return Ok(uri.to_string());
+                    }
+                }
+            }
+        }
+    }
+    bail!("no main Debian archive entry (a `deb URI codename ...` line) in /etc/apt/sources.list*")
+}
+
+/// The versions of `package` the suite offers now (`apt-cache madison`).
+pub fn suite_versions(opts: &[String], package: &str) -> Vec<String> {
+    Command::new("apt-cache")
+        .args(opts)
+        .args(["madison", package])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter_map(|l| l.split('|').nth(1).map(|v| v.trim().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Why a pinned version is gone, and the change that fixes it: Debian
+/// keeps only the newest version in a suite.
+fn repin_hint(opts: &[String], package: &str, version: &str, pin: &Pin) -> String {
+    match suite_versions(opts, package).first() {
+        Some(now) if now != version => format!(
+            ": the suite now has {package} {now}, not the pinned {version} (a suite keeps only \
+             its newest version).\n  Run `cargo xtask repin --kernel {}` to verify it and \
+             update {} (the one-line change: debian.version = {now}, with its hashes).",
+            crate::line::current().name(),
+            pin.path().display()
+        ),
+        Some(_) => String::new(),
+        None => format!(": the suite offers no {package} at all"),
+    }
 }
 
 /// Unpack into `src/<id>.partial`, move into place, then write `src/<id>.ok`.

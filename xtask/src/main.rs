@@ -18,9 +18,11 @@ mod flags;
 mod host_deps;
 mod initramfs;
 mod kernel;
+mod line;
 mod pin;
 mod qemu;
 mod quilt;
+mod repin;
 mod tree;
 mod util;
 mod vm_test;
@@ -43,15 +45,20 @@ Commands:
                  variants (IO_URING, IPV6, IP_SCTP off) and per patch
   kernel-docs    make SPHINXDIRS=userspace-api htmldocs; scripts/kernel-doc -none -Wall
   quilt-check    quilt push -a --fuzz=0 / pop -a of patches/series on Debian's tree
+  repin          move a line pinned to a Debian suite (7.3) to the suite's newest version
   ci             everything: fmt, clippy, doc, host tests, checkpatch, check-series,
                  vm-test, vm-test --debug (what .ci/run runs)
 
-Every command has --help. Cache: $PRCTL_NETWORK_CACHE, default
+Every command takes --kernel 6.12|7.3, the kernel line (default 6.12:
+patches/; 7.3: patches/7.3/, Debian's trixie-backports tree), and has
+--help. Cache: $PRCTL_NETWORK_CACHE, default
 $XDG_CACHE_HOME/prctl-network or ~/.cache/prctl-network.
 ";
 
 const KERNEL_OPTS: &str = "\
 Kernel options:
+  --kernel 6.12|7.3           kernel line (default 6.12): its series (patches/,
+                              patches/7.3/) and pinned base (the line's BASE)
   --base auto|vanilla|debian  kernel source (default auto: vanilla, falling back
                               loudly to debian when vanilla cannot be fetched)
   --kernel-tarball PATH       use this tarball (env PRCTL_NETWORK_KERNEL_TARBALL);
@@ -128,6 +135,10 @@ fn try_main() -> Result<i32> {
     let cmd = argv.remove(0);
     let mut args = Args::new(argv);
     let help = args.help();
+    // The kernel line applies to every command that touches the series.
+    if let Some(l) = args.parsed::<line::Line>("--kernel")? {
+        line::set(l);
+    }
     let code = |ok: bool| if ok { 0 } else { 1 };
     match cmd.as_str() {
         "help" | "--help" | "-h" => {
@@ -239,6 +250,15 @@ fn try_main() -> Result<i32> {
             let opts = kernel_opts(&mut args)?;
             args.finish()?;
             Ok(code(docs::run(&opts.source)?))
+        }
+        "repin" => {
+            if help {
+                print!("{}", repin::HELP);
+                return Ok(0);
+            }
+            let check = args.flag("--check");
+            args.finish()?;
+            Ok(code(repin::run(check)?))
         }
         "quilt-check" => {
             if help {

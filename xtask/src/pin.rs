@@ -1,17 +1,19 @@
-//! The kernel pin: `patches/BASE`, `key = value` lines. It is the only
-//! place the kernel version and checksums live.
+//! The kernel pin: the `BASE` file of the kernel line (`patches/BASE`,
+//! `patches/7.3/BASE`), `key = value` lines. It is the only place the
+//! kernel version and checksums live.
 
 use crate::bail;
-use crate::util::{project_root, Result};
+use crate::util::Result;
 use std::collections::BTreeMap;
 
 pub struct Pin {
     map: BTreeMap<String, String>,
+    path: std::path::PathBuf,
 }
 
 impl Pin {
     pub fn load() -> Result<Pin> {
-        let path = project_root().join("patches/BASE");
+        let path = crate::line::current().dir().join("BASE");
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("reading {}: {e}", path.display()))?;
         let mut map = BTreeMap::new();
@@ -25,13 +27,22 @@ impl Pin {
             };
             map.insert(k.trim().to_string(), v.trim().to_string());
         }
-        Ok(Pin { map })
+        Ok(Pin { map, path })
+    }
+
+    /// Whether the pin has `key` (a Debian-only line has no vanilla keys).
+    pub fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
     }
 
     pub fn get(&self, key: &str) -> Result<&str> {
         match self.map.get(key) {
             Some(v) => Ok(v),
-            None => bail!("patches/BASE has no `{key}`"),
+            None => bail!("{} has no `{key}`", self.path.display()),
         }
     }
 }

@@ -15,19 +15,19 @@ use crate::bail;
 use crate::cache;
 use crate::fetch::Pristine;
 use crate::util::{
-    copy_tree, project_root, remove_dir_all_if_exists, say, sha256_bytes, write_atomic, Result,
-    Step,
+    copy_tree, remove_dir_all_if_exists, say, sha256_bytes, write_atomic, Result, Step,
 };
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// patches/ of the checkout, or PRCTL_NETWORK_PATCHES=DIR to read another
-/// series (e.g. a candidate revision) without touching the checkout.
+/// The series of this run's kernel line (`patches/`, `patches/7.3/`), or
+/// PRCTL_NETWORK_PATCHES=DIR to read another series (e.g. a candidate
+/// revision) without touching the checkout.
 pub fn patches_dir() -> PathBuf {
     match std::env::var_os("PRCTL_NETWORK_PATCHES").filter(|v| !v.is_empty()) {
         Some(d) => PathBuf::from(d),
-        None => project_root().join("patches"),
+        None => crate::line::current().dir(),
     }
 }
 
