@@ -1,5 +1,6 @@
 //! The crate's constants must equal the `#define`s that the kernel series in
-//! `../patches/*.patch` adds to the uapi headers.
+//! `../patches/*.patch` (Linux 6.12) and `../patches/7.3/*.patch` add to
+//! the uapi headers: one set of constants serves every kernel line.
 //!
 //! This test fails (it never skips) when `patches/` has no patch, when a
 //! define is missing from every patch, or when any occurrence of a define
@@ -152,10 +153,25 @@ fn added_defines(text: &str, file: &str) -> Vec<Define> {
     out
 }
 
-fn patch_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches");
+/// The series directories: `patches/` (Linux 6.12) and every kernel line
+/// below it (`patches/7.3/`), each with its own `series` file.
+fn series_dirs() -> Vec<PathBuf> {
+    let top = Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches");
+    let mut dirs = vec![top.clone()];
+    if let Ok(entries) = fs::read_dir(&top) {
+        let mut sub: Vec<PathBuf> = entries
+            .map(|e| e.expect("read_dir entry").path())
+            .filter(|p| p.join("series").is_file())
+            .collect();
+        sub.sort();
+        dirs.extend(sub);
+    }
+    dirs
+}
+
+fn patch_files(dir: &Path) -> Vec<PathBuf> {
     let entries =
-        fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+        fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
     let mut files: Vec<PathBuf> = entries
         .map(|e| e.expect("read_dir entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "patch"))
@@ -199,25 +215,36 @@ fn check(defines: &[Define], expected: &[(&str, u64)]) -> Vec<String> {
     problems
 }
 
+/// Every kernel line's series defines the same ABI: the crate serves all
+/// of them with one set of constants.
 #[test]
 fn abi_matches_patches() {
-    let files = patch_files();
+    let dirs = series_dirs();
     assert!(
-        !files.is_empty(),
-        "no patches/*.patch found: the ABI cannot be checked"
+        dirs.len() >= 2,
+        "expected patches/ and a kernel line below it: {dirs:?}"
     );
-    let mut defines = Vec::new();
-    for f in &files {
-        let text = fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        defines.extend(added_defines(&text, &name));
+    for dir in &dirs {
+        let files = patch_files(dir);
+        assert!(
+            !files.is_empty(),
+            "no *.patch in {}: the ABI cannot be checked",
+            dir.display()
+        );
+        let mut defines = Vec::new();
+        for f in &files {
+            let text = fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            defines.extend(added_defines(&text, &name));
+        }
+        let problems = check(&defines, &expected());
+        assert!(
+            problems.is_empty(),
+            "ABI mismatch in {}:\n{}",
+            dir.display(),
+            problems.join("\n")
+        );
     }
-    let problems = check(&defines, &expected());
-    assert!(
-        problems.is_empty(),
-        "ABI mismatch:\n{}",
-        problems.join("\n")
-    );
 }
 
 const SAMPLE: &str = "\
