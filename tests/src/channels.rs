@@ -88,6 +88,10 @@ pub const SOL_SOCKET_OPTS: &[SockOpt] = opts![SOL_SOCKET;
     SO_RESERVE_MEM = 73 => Allow, SO_TXREHASH = 74 => Allow, SO_RCVMARK = 75 => Allow,
     SO_PASSPIDFD = 76 => Allow, SO_PEERPIDFD = 77 => Allow, SO_DEVMEM_LINEAR = 78 => Allow,
     SO_DEVMEM_DMABUF = 79 => Allow, SO_DEVMEM_DONTNEED = 80 => Allow,
+    // Linux 7.x (the 7.3 line): receive-side and local AF_UNIX behaviour,
+    // nothing that addresses a peer. Unknown to 6.12 (ENOPROTOOPT there).
+    SO_RCVPRIORITY = 82 => Allow, SO_PASSRIGHTS = 83 => Allow, SO_INQ = 84 => Allow,
+    SO_RIGHTS_NOTRUNC = 85 => Allow,
 ];
 
 /// Every option name of `linux/in.h` at `SOL_IP`.
@@ -160,6 +164,8 @@ pub const SOL_TCP_OPTS: &[SockOpt] = opts![SOL_TCP;
     TCP_ZEROCOPY_RECEIVE = 35 => Allow, TCP_INQ = 36 => Allow, TCP_TX_DELAY = 37 => Allow,
     TCP_AO_ADD_KEY = 38 => Allow, TCP_AO_DEL_KEY = 39 => Allow, TCP_AO_INFO = 40 => Allow,
     TCP_AO_GET_KEYS = 41 => Allow, TCP_AO_REPAIR = 42 => Deny, TCP_IS_MPTCP = 43 => Allow,
+    // Linux 7.x: retransmission and delayed-ACK timers of the connection.
+    TCP_RTO_MAX_MS = 44 => Allow, TCP_RTO_MIN_US = 45 => Allow, TCP_DELACK_MAX_US = 46 => Allow,
 ];
 
 /// The option names of `linux/udp.h`, at `$level`.
@@ -317,6 +323,8 @@ pub const HEADERS: &[HeaderSpec] = &[
             "TCP_MD5SIG_FLAG_",
             "TCP_AO_MAXKEYLEN",
             "TCP_RECEIVE_ZEROCOPY_FLAG_",
+            // Linux 7.x: what TCP_INFO reports of AccECN options.
+            "TCP_ACCECN_OPT_",
         ],
     },
     HeaderSpec {

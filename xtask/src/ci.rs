@@ -14,6 +14,7 @@
 
 use crate::config::Flavor;
 use crate::kernel::KernelOpts;
+use crate::line::{self, Line};
 use crate::util::{fmt_dur, project_root, say, Result};
 use crate::{breadth, check_series, checkpatch, docs, quilt, vm_test};
 use std::time::Instant;
@@ -38,6 +39,10 @@ Run every check, in this order, and report each:
   vm-test-distro
                 cargo xtask vm-test --flavor distro (AppArmor, SELinux, BPF
                 LSM, ... stacked: two boots, lsm= AppArmor then SELinux first)
+  checkpatch-7.3, check-series-7.3, quilt-check-7.3, kernel-docs-7.3, vm-test-7.3
+                the same on the 7.3 line (--kernel 7.3: patches/7.3/;
+                build-breadth is 6.12 only: Debian 12's sparse is too old
+                for 7.3)
   vm-test-debug cargo xtask vm-test --debug (KASAN, lockdep, kmemleak kernel)
 
 Every step runs even if an earlier one failed. Exits non-zero if any step
@@ -170,6 +175,16 @@ pub fn run(opts: &CiOpts) -> Result<bool> {
     };
     step("vm-test", &mut || vm_test::run(&vm(Flavor::Std)));
     step("vm-test-distro", &mut || vm_test::run(&vm(Flavor::Distro)));
+    // The newest-kernel line: its own series, base and kernel, the same
+    // crates and tests. checkpatch (with that tree's script) and the
+    // apply check first, then the suite.
+    line::set(Line::V7_3);
+    step("checkpatch-7.3", &mut || {
+        checkpatch::run(&opts.kernel.source)
+    });
+    step("check-series-7.3", &mut || check_series::run(false, None));
+    step("vm-test-7.3", &mut || vm_test::run(&vm(Flavor::Std)));
+    line::set(Line::V6_12);
     if opts.debug {
         step("vm-test-debug", &mut || vm_test::run(&vm(Flavor::Debug)));
     } else {
