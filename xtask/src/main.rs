@@ -199,13 +199,8 @@ fn try_main() -> Result<i32> {
                 print!("{}\n{KERNEL_OPTS}", bench::HELP);
                 return Ok(0);
             }
-            let opts = bench::BenchOpts {
-                kernel: kernel_opts(&mut args)?,
-                pairs: args.parsed("--pairs")?.unwrap_or(bench::DEFAULT_PAIRS),
-                rounds: args.parsed("--rounds")?.unwrap_or(bench::DEFAULT_ROUNDS),
-                iters: args.parsed("--iters")?.unwrap_or(bench::DEFAULT_ITERS),
-                timeout: args.parsed("--timeout")?.unwrap_or(600),
-            };
+            let kernel = kernel_opts(&mut args)?;
+            let opts = bench::BenchOpts::from_args(&mut args, kernel)?;
             args.finish()?;
             Ok(code(bench::run(&opts)?))
         }

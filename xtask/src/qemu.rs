@@ -20,8 +20,35 @@ pub fn kvm_usable() -> bool {
 }
 
 pub fn command(bzimage: &Path, initrd: &Path, append: &str) -> Command {
+    build(bzimage, initrd, append, false)
+}
+
+/// The QEMU options of instruction counting: `-icount shift=0,sleep=off`.
+/// The guest's virtual clock, its TSC included, then advances by one ns per
+/// guest instruction executed (by either vCPU, which TCG then runs in turn
+/// on one host thread), and skips idle time at once instead of sleeping.
+pub const ICOUNT: [&str; 2] = ["-icount", "shift=0,sleep=off"];
+
+/// As [`command`], but under TCG with [`ICOUNT`] whatever the host offers
+/// (KVM cannot count instructions): the guest's `rdtsc` counts guest
+/// instructions, so the same guest program gives the same figures in
+/// every boot, independent of host load.
+pub fn command_icount(bzimage: &Path, initrd: &Path, append: &str) -> Command {
+    build(bzimage, initrd, append, true)
+}
+
+fn build(bzimage: &Path, initrd: &Path, append: &str, icount: bool) -> Command {
     let mut c = Command::new("qemu-system-x86_64");
-    if kvm_usable() {
+    if icount {
+        say(
+            "qemu",
+            format!(
+                "accelerator: tcg with {} (instruction counting)",
+                ICOUNT.join(" ")
+            ),
+        );
+        c.args(["-accel", "tcg", "-cpu", "max"]).args(ICOUNT);
+    } else if kvm_usable() {
         say("qemu", "accelerator: kvm");
         c.args(["-accel", "kvm", "-cpu", "host"]);
     } else {

@@ -51,7 +51,8 @@
 //! Each op first runs `iters / 10` untimed warm-up iterations, during
 //! which the result (success, or the expected errno) is checked: a state
 //! that does not deny what it should prints `BENCH-ERROR` instead of
-//! numbers.
+//! numbers. Then the child sleeps 40 ms (untimed) so that the deferred work
+//! of what ran before (RCU frees of sockets) is not charged to the sample.
 //!
 //! # Rounds and output
 //!
@@ -68,25 +69,36 @@
 //! BENCH-DONE boot=B1
 //! ```
 //!
-//! Time is read with `rdtsc`: right after boot the VM kernel (tinyconfig)
-//! runs on the `refined-jiffies` clocksource (4 ms steps) until the TSC is
-//! calibrated, and under QEMU TCG `rdtsc` returns the host's TSC, a
-//! fine-grained clock that costs no syscall. The ratios are computed from
-//! `ticks_per_op`; `ns_per_op` divides it by the TSC rate measured against
+//! Time is read with `rdtsc`. `cargo xtask bench` runs QEMU with `-icount
+//! shift=0,sleep=off` by default: the guest's virtual clock, its TSC
+//! included, then advances by one per guest instruction (of either vCPU), so
+//! `ticks_per_op` is guest instructions per op, repeatable from boot to
+//! boot, and `tsc_ghz` reads 1.000. With `--wall` (or run by hand) under
+//! QEMU TCG `rdtsc` returns the host's TSC, a fine-grained clock that costs
+//! no syscall; right after boot the VM kernel (tinyconfig) runs on the
+//! `refined-jiffies` clocksource (4 ms steps) until the TSC is calibrated.
+//! `ns_per_op` divides the ticks by the TSC rate measured against
 //! `CLOCK_MONOTONIC` over one second once the clocksource is `tsc` (for
 //! reading only; the same factor for every line of a boot).
 //!
 //! The host (`cargo xtask bench`) computes min and median per (state, op)
-//! and the ratios. Instruction counts would be a better measure than time
-//! under TCG, but there is no `perf` in the guest (tinyconfig, no
-//! `PERF_EVENTS`), so only wall-clock ratios within one run are reported.
+//! and the ratios.
+//!
+//! `--tsync-rounds N` adds the TSYNC samples (tsync.rs): one
+//! `PR_SET_NETWORK` with `PR_NETWORK_TSYNC` or one seccomp
+//! `SECCOMP_FILTER_FLAG_TSYNC` per forked child, with the sibling threads of
+//! `--tsync-sets` (default `0s,1s,16s,256s,1024s,16b`: N sleeping or busy),
+//! before the op rounds (`--rounds 0`: none).
 //!
 //! Options: `--rounds N` (default 10), `--iters M` (default 2000),
 //! `--states auto|LIST` (default `auto`: `b,c,d,e` when the module answers
-//! `PR_GET_NETWORK`, else `a,d,e`), `--boot LABEL` (echoed in every line).
+//! `PR_GET_NETWORK`, else `a,d,e`), `--boot LABEL` (echoed in every line),
+//! `--tsync-rounds N` (default 0), `--tsync-sets LIST`.
 
 use std::io::Write;
 use std::time::Instant;
+
+mod tsync;
 
 // Same values as prctl-network-sys (include/uapi/linux/prctl.h of the
 // series), kept local so the crate depends on libc only.
@@ -96,6 +108,9 @@ const PR_NETWORK_OFF: libc::c_ulong = 1;
 
 // seccomp / classic BPF (linux/seccomp.h, linux/filter.h, linux/audit.h).
 const SECCOMP_MODE_FILTER: libc::c_ulong = 2;
+const SECCOMP_SET_MODE_FILTER: libc::c_ulong = 1;
+const SECCOMP_FILTER_FLAG_TSYNC: libc::c_ulong = 1;
+const PR_NETWORK_TSYNC: libc::c_ulong = 1;
 const SECCOMP_RET_KILL_PROCESS: u32 = 0x8000_0000;
 const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
 const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
@@ -484,7 +499,10 @@ fn expected(state: State, op: Op) -> &'static [i32] {
     }
 }
 
-fn seccomp_filter() -> Result<(), String> {
+/// The seccomp filter of state `d`, installed with `prctl(PR_SET_SECCOMP)`,
+/// or with `seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC)` on
+/// every thread when `tsync` (the TSYNC comparison, see tsync.rs).
+fn seccomp_filter_with(tsync: bool) -> Result<(), String> {
     let stmt = |code, k| SockFilter {
         code,
         jt: 0,
@@ -513,6 +531,27 @@ fn seccomp_filter() -> Result<(), String> {
         len: prog.len() as libc::c_ushort,
         filter: prog.as_ptr(),
     };
+    if tsync {
+        // SAFETY: the program outlives the call; the kernel copies it.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                SECCOMP_SET_MODE_FILTER,
+                SECCOMP_FILTER_FLAG_TSYNC,
+                &fprog as *const SockFprog,
+            )
+        };
+        return match r {
+            0 => Ok(()),
+            r if r < 0 => Err(format!(
+                "seccomp(SECCOMP_FILTER_FLAG_TSYNC): {}",
+                std::io::Error::last_os_error()
+            )),
+            tid => Err(format!(
+                "seccomp(SECCOMP_FILTER_FLAG_TSYNC): thread {tid} cannot be synchronised"
+            )),
+        };
+    }
     // SAFETY: the program outlives the call; the kernel copies it.
     check(
         unsafe {
@@ -527,6 +566,10 @@ fn seccomp_filter() -> Result<(), String> {
         "PR_SET_SECCOMP",
     )
     .map(drop)
+}
+
+fn seccomp_filter() -> Result<(), String> {
+    seccomp_filter_with(false)
 }
 
 fn landlock_restrict() -> Result<(), String> {
@@ -616,6 +659,7 @@ fn measure(fx: &Fixture, state: State, op: Op, iters: u64) -> Result<f64, String
         }
     }
     fx.drain();
+    settle();
     let mut total = 0u64;
     if matches!(op, Op::Sendto | Op::SendtoDenied) {
         let mut done = 0;
@@ -637,6 +681,20 @@ fn measure(fx: &Fixture, state: State, op: Op, iters: u64) -> Result<f64, String
         total = ticks() - t;
     }
     Ok(total as f64 / iters as f64)
+}
+
+/// Milliseconds of sleep before each timed sample (see [`settle`]).
+const SETTLE_MS: u64 = 40;
+
+/// Lets the kernel finish the deferred work of what ran before (sockets
+/// freed after an RCU grace period, by the warm-up or the previous op or
+/// state) so that it is not charged to the next timed sample: 40 ms are ten
+/// ticks at HZ=250, enough for grace periods to end and their callbacks to
+/// run. Under `-icount ... sleep=off` idle time costs no host time. Without
+/// it, `socket_close`'s frees landed in the following samples and moved
+/// their medians by up to 7% from boot to boot.
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(SETTLE_MS));
 }
 
 /// The time stamp counter (see the crate docs: under QEMU TCG the host's TSC).
@@ -736,6 +794,8 @@ struct Args {
     iters: u64,
     states: Option<Vec<State>>,
     boot: String,
+    tsync_rounds: u32,
+    tsync_sets: Vec<tsync::ThreadSet>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -744,7 +804,10 @@ fn parse_args() -> Result<Args, String> {
         iters: 2000,
         states: None,
         boot: "-".into(),
+        tsync_rounds: 0,
+        tsync_sets: Vec::new(),
     };
+    let mut sets = tsync::DEFAULT_SETS.to_string();
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let (k, inline) = match arg.split_once('=') {
@@ -752,7 +815,7 @@ fn parse_args() -> Result<Args, String> {
             None => (arg.clone(), None),
         };
         if k == "--help" || k == "-h" {
-            println!("prctl-network-bench [--rounds N] [--iters M] [--states auto|a,b,c,d,e] [--boot LABEL]");
+            println!("prctl-network-bench [--rounds N] [--iters M] [--states auto|a,b,c,d,e] [--boot LABEL] [--tsync-rounds N] [--tsync-sets {}]", tsync::DEFAULT_SETS);
             std::process::exit(0);
         }
         let v = match inline.or_else(|| it.next()) {
@@ -763,6 +826,10 @@ fn parse_args() -> Result<Args, String> {
             "--rounds" => a.rounds = v.parse().map_err(|_| format!("--rounds: {v:?}"))?,
             "--iters" => a.iters = v.parse().map_err(|_| format!("--iters: {v:?}"))?,
             "--boot" => a.boot = v,
+            "--tsync-rounds" => {
+                a.tsync_rounds = v.parse().map_err(|_| format!("--tsync-rounds: {v:?}"))?
+            }
+            "--tsync-sets" => sets = v,
             "--states" if v == "auto" => a.states = None,
             "--states" => {
                 let mut s = Vec::new();
@@ -778,8 +845,12 @@ fn parse_args() -> Result<Args, String> {
             _ => return Err(format!("unknown option {k:?}")),
         }
     }
-    if a.rounds == 0 || a.iters == 0 {
-        return Err("--rounds and --iters must be positive".into());
+    if a.iters == 0 || (a.rounds == 0 && a.tsync_rounds == 0) {
+        return Err("--iters must be positive, and --rounds or --tsync-rounds".into());
+    }
+    for t in sets.split(',').filter(|t| !t.is_empty()) {
+        a.tsync_sets
+            .push(tsync::ThreadSet::parse(t).ok_or_else(|| format!("--tsync-sets: {t:?}"))?);
     }
     Ok(a)
 }
@@ -830,6 +901,17 @@ fn pid1_setup() {
             ));
         }
     }
+    // For BENCH-INFO lsm= (the active modules); absent without SECURITYFS.
+    // SAFETY: valid NUL-terminated strings, no data argument.
+    unsafe {
+        libc::mount(
+            c"securityfs".as_ptr(),
+            c"/sys/kernel/security".as_ptr(),
+            c"securityfs".as_ptr(),
+            0,
+            std::ptr::null(),
+        );
+    }
     // SAFETY: an ioctl on a zeroed ifreq naming "lo".
     unsafe {
         let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
@@ -870,7 +952,7 @@ fn bench(args: &Args) -> i32 {
     }
     let tpn = ticks_per_ns(1000);
     emit(&format!(
-        "BENCH-INFO boot={boot} module={} landlock_abi={abi} cpus={cpus} kernel={} clocksource={} tsc_ghz={tpn:.3} rounds={} iters={}",
+        "BENCH-INFO boot={boot} module={} landlock_abi={abi} cpus={cpus} kernel={} clocksource={} tsc_ghz={tpn:.3} rounds={} iters={} lsm={}",
         match module {
             Some(f) => format!("enabled(flags={f})"),
             None => "absent".into(),
@@ -878,7 +960,10 @@ fn bench(args: &Args) -> i32 {
         kernel.trim(),
         clock(),
         args.rounds,
-        args.iters
+        args.iters,
+        std::fs::read_to_string("/sys/kernel/security/lsm")
+            .unwrap_or_else(|_| "?".into())
+            .trim()
     ));
     let mut states = args.states.clone().unwrap_or_else(|| {
         if module.is_some() {
@@ -909,6 +994,9 @@ fn bench(args: &Args) -> i32 {
     });
     let mut ok = true;
     let start = Instant::now();
+    if args.tsync_rounds > 0 {
+        ok &= tsync::bench(args.tsync_rounds, &args.tsync_sets, boot);
+    }
     for round in 0..args.rounds {
         let n = states.len();
         for i in 0..n {
