@@ -89,9 +89,23 @@ pub const SOL_SOCKET_OPTS: &[SockOpt] = opts![SOL_SOCKET;
     SO_PASSPIDFD = 76 => Allow, SO_PEERPIDFD = 77 => Allow, SO_DEVMEM_LINEAR = 78 => Allow,
     SO_DEVMEM_DMABUF = 79 => Allow, SO_DEVMEM_DONTNEED = 80 => Allow,
     // Linux 7.x (the 7.3 line): receive-side and local AF_UNIX behaviour,
-    // nothing that addresses a peer. Unknown to 6.12 (ENOPROTOOPT there).
+    // nothing that addresses a peer. Unknown to 6.12 (ENOPROTOOPT there):
+    // see LATER_KERNELS.
     SO_RCVPRIORITY = 82 => Allow, SO_PASSRIGHTS = 83 => Allow, SO_INQ = 84 => Allow,
     SO_RIGHTS_NOTRUNC = 85 => Allow,
+];
+
+/// Table entries that only later kernel lines define (the 7.3 line's
+/// headers have them, 6.12's do not): the completeness test accepts their
+/// absence from the headers, and checks their value where they are defined.
+pub const LATER_KERNELS: &[&str] = &[
+    "SO_RCVPRIORITY",
+    "SO_PASSRIGHTS",
+    "SO_INQ",
+    "SO_RIGHTS_NOTRUNC",
+    "TCP_RTO_MAX_MS",
+    "TCP_RTO_MIN_US",
+    "TCP_DELACK_MAX_US",
 ];
 
 /// Every option name of `linux/in.h` at `SOL_IP`.
@@ -129,7 +143,7 @@ pub const SOL_IPV6_OPTS: &[SockOpt] = opts![SOL_IPV6;
     IPV6_MTU_DISCOVER = 23 => Allow, IPV6_MTU = 24 => Allow, IPV6_RECVERR = 25 => Allow,
     IPV6_V6ONLY = 26 => Allow, IPV6_JOIN_ANYCAST = 27 => Deny, IPV6_LEAVE_ANYCAST = 28 => Allow,
     IPV6_MULTICAST_ALL = 29 => Allow, IPV6_ROUTER_ALERT_ISOLATE = 30 => Allow,
-    IPV6_RECVERR_RFC4884 = 31 => Allow, IPV6_FLOWLABEL_MGR = 32 => Allow,
+    IPV6_RECVERR_RFC4884 = 31 => Allow, IPV6_FLOWLABEL_MGR = 32 => Deny,
     IPV6_FLOWINFO_SEND = 33 => Allow, IPV6_IPSEC_POLICY = 34 => Deny,
     IPV6_XFRM_POLICY = 35 => Deny, IPV6_HDRINCL = 36 => Deny, IPV6_RECVPKTINFO = 49 => Allow,
     IPV6_PKTINFO = 50 => Deny, IPV6_RECVHOPLIMIT = 51 => Allow, IPV6_HOPLIMIT = 52 => Allow,
