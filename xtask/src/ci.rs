@@ -183,6 +183,8 @@ pub fn run(opts: &CiOpts) -> Result<bool> {
         checkpatch::run(&opts.kernel.source)
     });
     step("check-series-7.3", &mut || check_series::run(false, None));
+    step("quilt-check-7.3", &mut quilt::run);
+    step("kernel-docs-7.3", &mut || docs::run(&opts.kernel.source));
     step("vm-test-7.3", &mut || vm_test::run(&vm(Flavor::Std)));
     line::set(Line::V6_12);
     if opts.debug {
