@@ -440,11 +440,7 @@ pub fn fetch_debian(pin: &Pin) -> Result<PathBuf> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let deb = std::fs::read_dir(&tmp)?
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "deb"))
-        .ok_or("apt-get download produced no .deb")?;
+    let deb = downloaded_deb(&tmp)?;
     verify_sha256(&deb, pin.get("debian.deb-sha256")?, "linux-source .deb")?;
     let x = tmp.join("x");
     let sh = xshell::Shell::new()?;
@@ -597,6 +593,15 @@ fn repin_hint(opts: &[String], package: &str, version: &str, pin: &Pin) -> Strin
         Some(_) => String::new(),
         None => format!(": the suite offers no {package} at all"),
     }
+}
+
+/// The `.deb` that `apt-get download` left in `dir`.
+pub fn downloaded_deb(dir: &Path) -> Result<PathBuf> {
+    Ok(std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "deb"))
+        .ok_or("apt-get download produced no .deb")?)
 }
 
 /// Unpack into `src/<id>.partial`, move into place, then write `src/<id>.ok`.

@@ -9,7 +9,7 @@
 
 use crate::bail;
 use crate::cache;
-use crate::fetch::{suite_apt, suite_versions};
+use crate::fetch::{downloaded_deb, suite_apt, suite_versions};
 use crate::host_deps;
 use crate::pin::Pin;
 use crate::util::{remove_dir_all_if_exists, say, sha256_file, write_atomic, Result};
@@ -74,11 +74,7 @@ pub fn run(check_only: bool) -> Result<bool> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let deb = std::fs::read_dir(&dl)?
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "deb"))
-        .ok_or("apt-get download produced no .deb")?;
+    let deb = downloaded_deb(&dl)?;
     let deb_sum = sha256_file(&deb)?;
     let x = dl.join("x");
     let st = Command::new("dpkg-deb")
