@@ -9,7 +9,15 @@ use common::{
     abstract_addr, bind_inet, connect_inet, errno, in_child, kernel_has_series, landlock_abi,
     loopback_v4, no_new_privs, park_thread, seccomp_mode, socket, unix_socketpair_works,
 };
-use prctl_network::{set_off_best_effort, Enforcement, Error, Restriction, ThreadScope};
+use prctl_network::{set_off_best_effort, Enforcement, Error, Restriction, Status, ThreadScope};
+
+/// The fallback report of a best-effort status (which must be partial).
+fn fallback_of(status: &Status) -> &prctl_network::Fallback {
+    match &status.enforcement {
+        Enforcement::PartiallyEnforced(fb) => fb,
+        _ => panic!("expected PartiallyEnforced, got {status:?}"),
+    }
+}
 
 fn without_series() -> bool {
     if kernel_has_series() {
@@ -31,9 +39,7 @@ fn fallback_denies_inet_sockets_keeps_unix_and_reports_partial() {
         assert_eq!(seccomp_mode(), 0);
 
         let status = set_off_best_effort().expect("best-effort restriction");
-        let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
-            panic!("expected PartiallyEnforced, got {status:?}");
-        };
+        let fb = fallback_of(&status);
         assert!(fb.seccomp_socket_filter, "{fb:?}");
         let ll = cfg!(feature = "landlock");
         assert_eq!(fb.landlock_abi, if ll { abi } else { 0 });
@@ -127,9 +133,7 @@ fn best_effort_covers_threads_started_before() {
             done.send(socket(libc::AF_INET, libc::SOCK_DGRAM)).unwrap();
         });
         let status = set_off_best_effort().expect("best effort with a thread running");
-        let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
-            panic!("expected PartiallyEnforced, got {status:?}");
-        };
+        let fb = fallback_of(&status);
         assert_eq!(fb.seccomp_threads, ThreadScope::WholeProcess, "{fb:?}");
         // The effect, in the thread that existed before: no new socket.
         go.send(()).unwrap();
@@ -235,9 +239,7 @@ fn io_uring_ring_opened_before_is_refused_and_sqpoll_named() {
         let ring = ring as i32;
         assert_eq!(io_uring_enter(ring), Ok(()), "control: the ring works");
         let status = set_off_best_effort().expect("best-effort restriction");
-        let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
-            panic!("expected PartiallyEnforced, got {status:?}");
-        };
+        let fb = fallback_of(&status);
         // No submission reaches the ring any more, nor a registration.
         assert_eq!(io_uring_enter(ring), Err(libc::EPERM));
         // SAFETY: IORING_UNREGISTER_BUFFERS (1) with no argument.
@@ -263,9 +265,7 @@ fn io_uring_ring_opened_before_is_refused_and_sqpoll_named() {
     // Control: without a ring, only rings received later are named.
     in_child(|| {
         let status = set_off_best_effort().expect("best-effort restriction");
-        let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
-            panic!("expected PartiallyEnforced, got {status:?}");
-        };
+        let fb = fallback_of(&status);
         assert_eq!(fb.io_uring_rings_before, Some(0), "{fb:?}");
         let text = status.to_string();
         assert!(!text.contains("opened before"), "{text}");
@@ -352,9 +352,7 @@ fn fallback_denies_reaching_into_other_processes() {
         // Control: before the restriction the parent reaches it.
         assert_eq!(reach(pid), [0; 4], "control (Yama ptrace_scope?)");
         let status = set_off_best_effort().expect("best-effort restriction");
-        let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
-            panic!("expected PartiallyEnforced, got {status:?}");
-        };
+        let fb = fallback_of(&status);
         let text = status.to_string();
         assert!(
             text.contains("ptrace, process_vm_readv/writev and pidfd_getfd denied (seccomp)"),
@@ -602,9 +600,7 @@ fn landlock_claims_hold_where_made() {
         }
         let tcp = socket(libc::AF_INET, libc::SOCK_STREAM).expect("AF_INET before");
         let status = set_off_best_effort().expect("best-effort restriction");
-        let Enforcement::PartiallyEnforced(fb) = &status.enforcement else {
-            panic!("expected PartiallyEnforced, got {status:?}");
-        };
+        let fb = fallback_of(&status);
         let text = status.to_string();
         // Abstract connect to the outside listener.
         let fd = socket(libc::AF_UNIX, libc::SOCK_STREAM).expect("AF_UNIX after");
