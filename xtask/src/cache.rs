@@ -32,7 +32,6 @@ pub fn dir() -> PathBuf {
 pub struct Lock(#[allow(dead_code)] std::fs::File);
 
 pub fn lock() -> Result<Lock> {
-    use std::os::unix::io::AsRawFd;
     let d = dir();
     std::fs::create_dir_all(&d)?;
     let f = std::fs::OpenOptions::new()
@@ -40,8 +39,8 @@ pub fn lock() -> Result<Lock> {
         .truncate(false)
         .write(true)
         .open(d.join("lock"))?;
-    // SAFETY: plain flock on a descriptor we own.
-    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+    // std's File::lock is flock(LOCK_EX) on Linux.
+    if f.try_lock().is_err() {
         say(
             "cache",
             format!(
@@ -49,9 +48,7 @@ pub fn lock() -> Result<Lock> {
                 d.join("lock").display()
             ),
         );
-        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            return Err(std::io::Error::last_os_error().into());
-        }
+        f.lock()?;
     }
     Ok(Lock(f))
 }

@@ -2,8 +2,8 @@
 //! provides it. Missing ones are installed with apt-get when running as
 //! root (CI), otherwise the one command to run is printed.
 
-use crate::bail;
 use crate::util::{is_root, say, which, Result};
+use anyhow::bail;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Clone, Copy)]

@@ -6,13 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub type Error = Box<dyn std::error::Error>;
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-#[macro_export]
-macro_rules! bail {
-    ($($arg:tt)*) => { return Err(format!($($arg)*).into()) };
-}
+pub use anyhow::Result;
 
 /// Root of the workspace (the parent of `xtask/`).
 pub fn project_root() -> PathBuf {
@@ -66,13 +60,15 @@ pub fn fmt_dur(secs: f64) -> String {
 }
 
 pub fn stdout_is_tty() -> bool {
-    // SAFETY: isatty only inspects the descriptor.
-    unsafe { libc::isatty(1) == 1 }
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
 }
 
+/// Whether this process runs as root (it may then apt-get what is missing).
 pub fn is_root() -> bool {
-    // SAFETY: geteuid cannot fail.
-    unsafe { libc::geteuid() == 0 }
+    use std::os::unix::fs::MetadataExt;
+    // The owner of /proc/self is the effective uid.
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
 /// sha256 of a file, hex.
@@ -102,7 +98,7 @@ pub fn verify_sha256(path: &Path, expected: &str, what: &str) -> Result<()> {
     let actual = sha256_file(path)?;
     if actual != expected {
         let _ = std::fs::remove_file(path);
-        bail!(
+        anyhow::bail!(
             "checksum mismatch for {what} {}\n  expected sha256 {expected}\n  actual   sha256 {actual}\n  the file was deleted",
             path.display()
         );
@@ -129,7 +125,7 @@ pub fn remove_dir_all_if_exists(path: &Path) -> Result<()> {
     match std::fs::remove_dir_all(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!("removing {}: {e}", path.display()).into()),
+        Err(e) => Err(anyhow::anyhow!("removing {}: {e}", path.display())),
     }
 }
 
@@ -163,7 +159,7 @@ fn copy_entry(src: &Path, dst: &Path) -> Result<()> {
         }
     } else if ft.is_file() {
         std::fs::copy(src, dst)
-            .map_err(|e| format!("copy {} -> {}: {e}", src.display(), dst.display()))?;
+            .map_err(|e| anyhow::anyhow!("copy {} -> {}: {e}", src.display(), dst.display()))?;
     }
     Ok(())
 }

@@ -13,12 +13,12 @@
 //! Missing DONE, a `Kernel panic` line or the timeout are failures too.
 
 use crate::cache;
-use crate::config::Flavor;
 use crate::host_deps;
-use crate::initramfs;
+use crate::kernel::config::Flavor;
 use crate::kernel::{self, KernelOpts};
-use crate::qemu;
 use crate::util::{fmt_dur, say, Result, Step};
+use crate::vm::initramfs;
+use crate::vm::qemu;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
@@ -35,7 +35,7 @@ pub struct VmOpts {
 /// Console patterns that mean the kernel complained (`qemu/kernel-issues.txt`,
 /// shared with the guest /init, which scans dmesg for the same list).
 pub fn kernel_issues() -> impl Iterator<Item = &'static str> {
-    include_str!("../../qemu/kernel-issues.txt")
+    include_str!("../../../qemu/kernel-issues.txt")
         .lines()
         .filter(|l| !l.is_empty())
 }
@@ -74,7 +74,7 @@ pub fn run(opts: &VmOpts) -> Result<bool> {
     }
     if let Some(f) = &opts.filter {
         if f.contains(char::is_whitespace) || f.contains('"') {
-            crate::bail!(
+            anyhow::bail!(
                 "--filter cannot contain spaces or quotes (it travels on the kernel command line)"
             );
         }

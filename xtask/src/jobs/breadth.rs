@@ -10,23 +10,21 @@
 //! `make` prepares the tree once per configuration (scripts, generated
 //! headers), then compiles those few objects, so the check fits CI.
 
-use crate::bail;
-use crate::build::run_logged;
 use crate::cache;
-use crate::config;
-use crate::fetch;
 use crate::host_deps;
-use crate::pin::Pin;
-use crate::tree::{self, Series};
+use crate::kernel::build::run_logged;
+use crate::kernel::config;
+use crate::kernel::fetch;
+use crate::kernel::pin::Pin;
+use crate::kernel::tree::{self, Series};
 use crate::util::{fmt_dur, remove_dir_all_if_exists, say, sha256_bytes, write_atomic, Result};
+use anyhow::bail;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-pub const HELP: &str = "\
-cargo xtask build-breadth [--jobs N] [kernel source options]
-
+pub const ABOUT: &str = "\
 Build the series' objects with W=1 and sparse (make C=2) and fail on any
 warning in a file the series touches, under these configurations:
   allmodconfig        everything on (the module built in: it is a bool)
@@ -39,8 +37,7 @@ warning in a file the series touches, under these configurations:
 The allnoconfig-based ones also link vmlinux (an undefined symbol shows only
 there). Then `per-patch`: patches 1..k applied for each k, configured `full`:
 each prefix must link vmlinux and build the objects it touches with W=1, C=2. sparse is installed with apt-get when
-missing (as root). Build dirs: <cache>/breadth/<name>; logs beside them.
-";
+missing (as root). Build dirs: <cache>/breadth/<name>; logs beside them.";
 
 /// One configuration: a base target (`allmodconfig`, `allnoconfig`) and
 /// a fragment merged on it.

@@ -6,15 +6,22 @@
 //! build dir is keyed by all of these but the series, so a change to the
 //! patches only re-patches the kept tree and rebuilds incrementally.
 
-use crate::build::{self, run_logged};
+pub mod build;
+pub mod config;
+pub mod cover_letter;
+pub mod fetch;
+pub mod line;
+pub mod pin;
+pub mod tree;
+
 use crate::cache;
-use crate::config;
-use crate::fetch::{self, SourceOpts};
 use crate::host_deps;
-use crate::pin::Pin;
-use crate::tree::{self, Series};
+use crate::kernel::pin::Pin;
 use crate::util::{read_opt, say, sha256_bytes, write_atomic, Result, Step};
+use build::run_logged;
+use fetch::SourceOpts;
 use std::path::PathBuf;
+use tree::Series;
 
 #[derive(Clone, Debug)]
 pub struct KernelOpts {
@@ -120,7 +127,7 @@ pub fn ensure(opts: &KernelOpts) -> Result<Kernel> {
             ),
         );
         if !pre.exists() {
-            crate::bail!("PRCTL_NETWORK_BZIMAGE={} does not exist", pre.display());
+            anyhow::bail!("PRCTL_NETWORK_BZIMAGE={} does not exist", pre.display());
         }
         let hstamp = build_dir.join(".pn-headers.stamp");
         if read_opt(&hstamp).as_deref() != Some(key.as_str()) {
@@ -144,7 +151,7 @@ pub fn ensure(opts: &KernelOpts) -> Result<Kernel> {
     let _ = std::fs::remove_file(&bz_stamp);
     build::build(&src, &build_dir, opts.jobs, &log)?;
     if !bz.exists() {
-        crate::bail!("make succeeded but {} is missing", bz.display());
+        anyhow::bail!("make succeeded but {} is missing", bz.display());
     }
     write_atomic(&bz_stamp, key.as_bytes())?;
     say(

@@ -2,15 +2,15 @@
 //! fragment (qemu/debug.config, qemu/distro.config), then a check that
 //! every symbol the fragments set survived olddefconfig.
 
-use crate::bail;
-use crate::build::run_logged;
+use crate::kernel::build::run_logged;
 use crate::util::{project_root, read_opt, say, write_atomic, Result, Step};
+use anyhow::bail;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Which kernel the VM runs: the same pinned tree and series, configured
 /// three ways.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Flavor {
     /// qemu/kernel.config: the module next to Landlock and Yama only.
     Std,
@@ -63,23 +63,13 @@ impl Flavor {
     }
 }
 
-impl std::str::FromStr for Flavor {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "std" => Ok(Flavor::Std),
-            "debug" => Ok(Flavor::Debug),
-            "distro" => Ok(Flavor::Distro),
-            _ => Err(format!("unknown flavour {s:?}: std, debug or distro")),
-        }
-    }
-}
-
 /// Contents of the fragments, for hashing into cache keys.
 pub fn fragments_text(frags: &[PathBuf]) -> Result<String> {
     let mut s = String::new();
     for f in frags {
-        s.push_str(&std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?);
+        s.push_str(
+            &std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?,
+        );
         s.push('\0');
     }
     Ok(s)

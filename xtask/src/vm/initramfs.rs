@@ -9,12 +9,12 @@
 //! Each binary is also reachable at its host build path (a symlink), so
 //! `env!("CARGO_BIN_EXE_<name>")` compiled into a test still works in the VM.
 
-use crate::bail;
 use crate::cache;
-use crate::cpio::Cpio;
 use crate::host_deps;
 use crate::kernel::Kernel;
 use crate::util::{project_root, say, Result, Step};
+use crate::vm::cpio::Cpio;
+use anyhow::bail;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -124,7 +124,7 @@ fn parse_artifacts(stdout: &str) -> Vec<Artifact> {
 }
 
 pub(crate) fn run_cargo(mut c: Command, what: &str) -> Result<Vec<Artifact>> {
-    let out = c.output().map_err(|e| format!("{what}: {e}"))?;
+    let out = c.output().map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
     if !out.status.success() {
         bail!(
             "{what} failed ({}); see the compiler output above",
@@ -357,7 +357,7 @@ const UAPI_HEADERS: &[&str] = &[
 
 fn read(p: impl AsRef<Path>) -> Result<Vec<u8>> {
     let p = p.as_ref();
-    std::fs::read(p).map_err(|e| format!("reading {}: {e}", p.display()).into())
+    std::fs::read(p).map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))
 }
 
 fn busybox_applets() -> Result<Vec<String>> {
@@ -405,7 +405,7 @@ fn build_kselftests(kernel: &Kernel) -> Result<Vec<PathBuf>> {
     let log = out_dir.join("make.log");
     std::fs::write(&log, "")?;
     // make's own dependency tracking rebuilds only what changed.
-    crate::build::run_logged(
+    crate::kernel::build::run_logged(
         Command::new("make")
             .arg("-C")
             .arg(kernel.src.join("tools/testing/selftests"))

@@ -2,10 +2,10 @@
 //! on Debian's tree and on the vanilla tree?
 
 use crate::cache;
-use crate::fetch;
 use crate::host_deps;
-use crate::pin::Pin;
-use crate::tree::{trial_apply, Series};
+use crate::kernel::fetch;
+use crate::kernel::pin::Pin;
+use crate::kernel::tree::{trial_apply, Series};
 use crate::util::{say, Result};
 
 /// Returns Ok(true) when every check that ran passed (and, with
@@ -68,7 +68,7 @@ pub fn run(strict: bool, vanilla_tarball: Option<&std::path::Path>) -> Result<bo
         match trial_apply(&tree.tree, &series, &scratch) {
             Ok(()) => {
                 if stat.is_none() {
-                    stat = Some(crate::cover_letter::totals(
+                    stat = Some(crate::kernel::cover_letter::totals(
                         &series.touched(),
                         &tree.tree,
                         &scratch,
@@ -91,7 +91,7 @@ pub fn run(strict: bool, vanilla_tarball: Option<&std::path::Path>) -> Result<bo
         }
         let _ = crate::util::remove_dir_all_if_exists(&scratch);
     }
-    let letter = crate::tree::patches_dir().join(crate::cover_letter::FILE);
+    let letter = crate::kernel::tree::patches_dir().join(crate::kernel::cover_letter::FILE);
     match (std::fs::read_to_string(&letter), stat) {
         (Err(_), _) => report.push("cover letter: none".into()),
         (Ok(_), None) => {
@@ -102,7 +102,7 @@ pub fn run(strict: bool, vanilla_tarball: Option<&std::path::Path>) -> Result<bo
             report.push("cover letter: not checked".into());
         }
         (Ok(text), Some(stat)) => {
-            let problems = crate::cover_letter::check(&text, &series, stat);
+            let problems = crate::kernel::cover_letter::check(&text, &series, stat);
             if problems.is_empty() {
                 report.push("cover letter: matches".into());
             } else {

@@ -7,27 +7,22 @@
 //! inside it, so every later fetch is checked against the pin without
 //! trusting the mirror again.
 
-use crate::bail;
 use crate::cache;
-use crate::fetch::{downloaded_deb, suite_apt, suite_versions};
 use crate::host_deps;
-use crate::pin::Pin;
+use crate::kernel::fetch::{downloaded_deb, suite_apt, suite_versions};
+use crate::kernel::pin::Pin;
 use crate::util::{remove_dir_all_if_exists, say, sha256_file, write_atomic, Result};
+use anyhow::bail;
 use std::process::Command;
 
-pub const HELP: &str = "\
-cargo xtask repin --kernel LINE [--check]
-
+pub const ABOUT: &str = "\
 For a kernel line pinned to a Debian suite (`debian.suite` in its BASE, e.g.
 7.3 on trixie-backports): find the newest linux-source version the suite has
 now, download it (apt verifies it against the suite's signed index), compute
 the SHA-256 of the .deb and of the source tarball inside, and rewrite the
 line's BASE (version, debian.version, debian.deb-sha256,
 debian.tarball-sha256). The series is not touched: build and test it on the
-new base next (`cargo xtask vm-test --kernel LINE`).
-
-  --check   only say whether the pin is current (exit 1 if not)
-";
+new base next (`cargo xtask vm-test --kernel LINE`).";
 
 pub fn run(check_only: bool) -> Result<bool> {
     let _lock = cache::lock()?;

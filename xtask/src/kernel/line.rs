@@ -12,9 +12,11 @@ use crate::util::project_root;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Line {
+    #[value(name = "6.12")]
     V6_12,
+    #[value(name = "7.3")]
     V7_3,
 }
 
@@ -33,17 +35,6 @@ impl Line {
         match self {
             Line::V6_12 => project_root().join("patches"),
             Line::V7_3 => project_root().join("patches/7.3"),
-        }
-    }
-}
-
-impl std::str::FromStr for Line {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Line, String> {
-        match s {
-            "6.12" => Ok(Line::V6_12),
-            "7.3" => Ok(Line::V7_3),
-            _ => Err(format!("--kernel must be 6.12 or 7.3, not {s:?}")),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! to what the patches change — so that a patch edited later without the
 //! letter is caught by `check-series`.
 
-use crate::tree::Series;
+use crate::kernel::tree::Series;
 use std::collections::BTreeSet;
 
 pub const FILE: &str = "0000-cover-letter.patch";
@@ -117,7 +117,7 @@ pub fn check(letter: &str, series: &Series, totals: (usize, usize, usize)) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree::Patch;
+    use crate::kernel::tree::Patch;
 
     fn patch(subject: &str, body: &str) -> Patch {
         Patch {

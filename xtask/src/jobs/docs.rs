@@ -3,18 +3,16 @@
 //! warning about the files the series adds or changes — and
 //! `scripts/kernel-doc -none -Wall` clean on the module's sources.
 
-use crate::build::run_logged;
 use crate::cache;
-use crate::fetch;
 use crate::host_deps;
-use crate::pin::Pin;
-use crate::tree::{self, Series};
+use crate::kernel::build::run_logged;
+use crate::kernel::fetch;
+use crate::kernel::pin::Pin;
+use crate::kernel::tree::{self, Series};
 use crate::util::{say, Result, Step};
 use std::process::Command;
 
-pub const HELP: &str = "\
-cargo xtask kernel-docs [kernel source options]
-
+pub const ABOUT: &str = "\
 On the patched tree (the same one `cargo xtask kernel` builds):
   1. make O=<cache>/docs SPHINXDIRS=userspace-api htmldocs
      fails on any Sphinx WARNING or ERROR naming a file the series touches
@@ -22,8 +20,7 @@ On the patched tree (the same one `cargo xtask kernel` builds):
   2. scripts/kernel-doc -none -Wall on every .c and .h of
      security/prctl_network/: fails on any output.
 Sphinx (python3-sphinx, the RTD theme, python3-yaml) is installed with
-apt-get when missing (as root). The HTML is left in <cache>/docs/Documentation/output.
-";
+apt-get when missing (as root). The HTML is left in <cache>/docs/Documentation/output.";
 
 pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
     let _lock = cache::lock()?;

@@ -11,12 +11,12 @@
 //! content (the scratch result, or the pristine file); only files that
 //! actually differ are rewritten, so make rebuilds just what changed.
 
-use crate::bail;
 use crate::cache;
-use crate::fetch::Pristine;
+use crate::kernel::fetch::Pristine;
 use crate::util::{
     copy_tree, remove_dir_all_if_exists, say, sha256_bytes, write_atomic, Result, Step,
 };
+use anyhow::bail;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,7 +27,7 @@ use std::process::Command;
 pub fn patches_dir() -> PathBuf {
     match std::env::var_os("PRCTL_NETWORK_PATCHES").filter(|v| !v.is_empty()) {
         Some(d) => PathBuf::from(d),
-        None => crate::line::current().dir(),
+        None => crate::kernel::line::current().dir(),
     }
 }
 
@@ -52,7 +52,7 @@ impl Series {
     pub fn load_from(dir: &Path) -> Result<Series> {
         let series = dir.join("series");
         let text = std::fs::read_to_string(&series).map_err(|e| {
-            format!(
+            anyhow::anyhow!(
                 "{}: {e} (the series file lists the patches to apply, in order)",
                 series.display()
             )
@@ -65,8 +65,9 @@ impl Series {
                 continue;
             }
             let path = dir.join(name);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("{} (listed in {}): {e}", path.display(), series.display()))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                anyhow::anyhow!("{} (listed in {}): {e}", path.display(), series.display())
+            })?;
             all.extend_from_slice(name.as_bytes());
             all.push(0);
             all.extend_from_slice(text.as_bytes());

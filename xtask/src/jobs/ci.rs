@@ -12,16 +12,14 @@
 //! non-zero if any step failed, and the last line is
 //! `ci: N passed, N failed` (steps).
 
-use crate::config::Flavor;
+use crate::jobs::{breadth, check_series, checkpatch, docs, quilt, vm_test};
+use crate::kernel::config::Flavor;
+use crate::kernel::line::{self, Line};
 use crate::kernel::KernelOpts;
-use crate::line::{self, Line};
 use crate::util::{fmt_dur, project_root, say, Result};
-use crate::{breadth, check_series, checkpatch, docs, quilt, vm_test};
 use std::time::Instant;
 
-pub const HELP: &str = "\
-cargo xtask ci [--no-debug] [--locked] [kernel options]
-
+pub const ABOUT: &str = "\
 Run every check, in this order, and report each:
   fmt           cargo fmt --all -- --check
   clippy        cargo clippy --workspace --all-targets -- -D warnings
@@ -46,12 +44,7 @@ Run every check, in this order, and report each:
   vm-test-debug cargo xtask vm-test --debug (KASAN, lockdep, kmemleak kernel)
 
 Every step runs even if an earlier one failed. Exits non-zero if any step
-failed; the last line is `ci: N passed, N failed`.
-
-  --no-debug  skip vm-test-debug (it builds a second, slower kernel: about
-              12 minutes cold on 2 cores, kernel and VM run; 3 minutes warm)
-  --locked    pass --locked to cargo (CI: Cargo.lock must be up to date)
-";
+failed; the last line is `ci: N passed, N failed`.";
 
 pub struct CiOpts {
     pub kernel: KernelOpts,

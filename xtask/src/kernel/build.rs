@@ -1,9 +1,9 @@
 //! Running make: full output to a log file, a compact progress indicator
 //! on the terminal (one updating line on a tty, a line every 30 s otherwise).
 
-use crate::bail;
-use crate::config::make;
+use crate::kernel::config::make;
 use crate::util::{fmt_dur, say, stdout_is_tty, Result, Step};
+use anyhow::bail;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::Command;
@@ -20,7 +20,7 @@ pub fn run_logged(cmd: &mut Command, log: &Path, what: &str) -> Result<()> {
         .stdout(f.try_clone()?)
         .stderr(f)
         .status()
-        .map_err(|e| format!("{what}: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
     if !st.success() {
         bail!(
             "{what} failed ({st}); last lines of {}:\n{}",

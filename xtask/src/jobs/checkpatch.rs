@@ -2,10 +2,10 @@
 //! --strict on each patch of the series (ENOSYS ignored: see below).
 
 use crate::cache;
-use crate::fetch;
 use crate::host_deps;
-use crate::pin::Pin;
-use crate::tree::{self, Series};
+use crate::kernel::fetch;
+use crate::kernel::pin::Pin;
+use crate::kernel::tree::{self, Series};
 use crate::util::{say, which, Result};
 use std::process::Command;
 
@@ -44,7 +44,7 @@ pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
     let mut all_ok = true;
     let mut summary = Vec::new();
     for p in &series.patches {
-        let file = crate::tree::patches_dir().join(&p.name);
+        let file = crate::kernel::tree::patches_dir().join(&p.name);
         // FILE_PATH_CHANGES ("does MAINTAINERS need updating?") fires for
         // any new file in a patch that does not itself touch MAINTAINERS,
         // even when an entry added earlier in the series covers it. It is

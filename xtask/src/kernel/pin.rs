@@ -2,8 +2,8 @@
 //! `patches/7.3/BASE`), `key = value` lines. It is the only place the
 //! kernel version and checksums live.
 
-use crate::bail;
 use crate::util::Result;
+use anyhow::bail;
 use std::collections::BTreeMap;
 
 pub struct Pin {
@@ -13,9 +13,9 @@ pub struct Pin {
 
 impl Pin {
     pub fn load() -> Result<Pin> {
-        let path = crate::line::current().dir().join("BASE");
+        let path = crate::kernel::line::current().dir().join("BASE");
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
         let mut map = BTreeMap::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();

@@ -8,34 +8,22 @@
 //! tarball. `--base auto` (default) tries vanilla and falls back, loudly,
 //! to debian. `--kernel-tarball` / `--kernel-tree` bypass downloading.
 
-use crate::bail;
 use crate::cache;
 use crate::host_deps;
-use crate::pin::Pin;
+use crate::kernel::pin::Pin;
 use crate::util::{
     is_root, remove_dir_all_if_exists, say, sha256_bytes, sha256_file, verify_sha256, write_atomic,
     Result, Step,
 };
+use anyhow::bail;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
 pub enum Base {
     Auto,
     Vanilla,
     Debian,
-}
-
-impl std::str::FromStr for Base {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Base, String> {
-        match s {
-            "auto" => Ok(Base::Auto),
-            "vanilla" => Ok(Base::Vanilla),
-            "debian" => Ok(Base::Debian),
-            _ => Err(format!("--base must be auto, vanilla or debian, not {s:?}")),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -107,7 +95,7 @@ pub fn cached(id: &str) -> Option<Pristine> {
 pub fn pristine(pin: &Pin, opts: &SourceOpts) -> Result<Pristine> {
     if let Some(tree) = &opts.tree {
         let tree = std::fs::canonicalize(tree)
-            .map_err(|e| format!("--kernel-tree {}: {e}", tree.display()))?;
+            .map_err(|e| anyhow::anyhow!("--kernel-tree {}: {e}", tree.display()))?;
         if !tree.join("Makefile").exists() || !tree.join("scripts/kconfig").exists() {
             bail!(
                 "--kernel-tree {} does not look like a kernel source tree",
@@ -129,7 +117,7 @@ pub fn pristine(pin: &Pin, opts: &SourceOpts) -> Result<Pristine> {
     }
     if let Some(tarball) = &opts.tarball {
         let sum = sha256_file(tarball)
-            .map_err(|e| format!("--kernel-tarball {}: {e}", tarball.display()))?;
+            .map_err(|e| anyhow::anyhow!("--kernel-tarball {}: {e}", tarball.display()))?;
         let expected = pin.get("vanilla.sha256")?;
         let id = if opts.no_verify {
             say(
@@ -587,7 +575,7 @@ fn repin_hint(opts: &[String], package: &str, version: &str, pin: &Pin) -> Strin
             ": the suite now has {package} {now}, not the pinned {version} (a suite keeps only \
              its newest version).\n  Run `cargo xtask repin --kernel {}` to verify it and \
              update {} (the one-line change: debian.version = {now}, with its hashes).",
-            crate::line::current().name(),
+            crate::kernel::line::current().name(),
             pin.path().display()
         ),
         Some(_) => String::new(),
@@ -597,11 +585,11 @@ fn repin_hint(opts: &[String], package: &str, version: &str, pin: &Pin) -> Strin
 
 /// The `.deb` that `apt-get download` left in `dir`.
 pub fn downloaded_deb(dir: &Path) -> Result<PathBuf> {
-    Ok(std::fs::read_dir(dir)?
+    std::fs::read_dir(dir)?
         .flatten()
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|e| e == "deb"))
-        .ok_or("apt-get download produced no .deb")?)
+        .ok_or_else(|| anyhow::anyhow!("apt-get download produced no .deb"))
 }
 
 /// Unpack into `src/<id>.partial`, move into place, then write `src/<id>.ok`.

@@ -4,22 +4,19 @@
 //! `quilt pop -a`?
 
 use crate::cache;
-use crate::fetch;
 use crate::host_deps;
-use crate::pin::Pin;
-use crate::tree::{patches_dir, Series};
+use crate::kernel::fetch;
+use crate::kernel::pin::Pin;
+use crate::kernel::tree::{patches_dir, Series};
 use crate::util::{remove_dir_all_if_exists, say, Result};
 use std::process::Command;
 
-pub const HELP: &str = "\
-cargo xtask quilt-check
-
+pub const ABOUT: &str = "\
 Copy the files the series touches out of Debian's tree (linux-source, the
 `debian` base of patches/BASE), point quilt at patches/ (QUILT_PATCHES, the
 series file as it is) and run `quilt push -a --fuzz=0`, then `quilt pop -a`.
 Fails if a patch needs fuzz, does not apply, or does not pop cleanly. quilt
-is installed with apt-get when missing (as root).
-";
+is installed with apt-get when missing (as root).";
 
 pub fn run() -> Result<bool> {
     let _lock = cache::lock()?;

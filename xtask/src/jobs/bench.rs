@@ -37,14 +37,13 @@
 //! minutes of benchmarking.
 
 use crate::cache;
-use crate::config::Flavor;
-use crate::cpio::Cpio;
-use crate::flags::Args;
 use crate::host_deps;
-use crate::initramfs;
+use crate::kernel::config::Flavor;
 use crate::kernel::{self, KernelOpts};
-use crate::qemu;
 use crate::util::{project_root, say, Result, Step};
+use crate::vm::cpio::Cpio;
+use crate::vm::initramfs;
+use crate::vm::qemu;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write as _};
@@ -141,15 +140,12 @@ pub struct BenchOpts {
 // few long rounds suffice.
 pub const DEFAULT_PAIRS: u32 = 3;
 pub const DEFAULT_ROUNDS_WALL: u32 = 30;
-pub const DEFAULT_ITERS_WALL: u64 = 2_000;
 pub const DEFAULT_ROUNDS_ICOUNT: u32 = 9;
-pub const DEFAULT_ITERS_ICOUNT: u64 = 2_000;
+pub const DEFAULT_ITERS: u64 = 2_000;
 pub const DEFAULT_TSYNC_ROUNDS: u32 = 9;
 pub const DEFAULT_TSYNC_SETS: &str = "0s,1s,16s,256s,1024s,16b";
 
-pub const HELP: &str = "\
-cargo xtask bench [options]
-
+pub const ABOUT: &str = "\
 Microbenchmarks of the prctl_network LSM in the VM (qemu/bench). Boots, in
 this order:
   A1 B1 A2 B2 ...   the std kernel without the module (lsm=landlock,yama:
@@ -177,66 +173,9 @@ host's TSC: boot-to-boot noise of up to 20%).
 
 Goals (reported, not enforced): b/a <= 1.002 and b'/a' <= 1.002 for every
 socket op; c faster than d on the denials; TSYNC cost linear in the threads
-(growth exponent <= 1.1).
-
-  --icount            instruction counts (default; forces TCG even with KVM)
-  --wall              wall-clock mode instead
-  --pairs N           std boot pairs A+B (default 3)
-  --stacked-pairs N   distro boot pairs SA+SB (default 3; 0 skips them and the
-                      distro kernel)
-  --rounds N          rounds per boot, every state once per round
-                      (default 9 with --icount, 30 with --wall)
-  --iters N           iterations per op and round (default 2000)
-  --tsync-rounds N    samples per (mechanism, thread set) in boot T1
-                      (default 9; 0 skips the TSYNC boot)
-  --tsync-sets LIST   thread sets, N followed by s (sleeping) or b (busy)
-                      (default 0s,1s,16s,256s,1024s,16b)
-  --timeout S         per boot (default 600)
-  --compare FILE      a previous run's bench.json: adds the deviation of every
-                      median from it (ops, stacked, TSYNC) to the report; copy
-                      target/bench/bench.json away first, this run overwrites it
-";
+(growth exponent <= 1.1).";
 
 impl BenchOpts {
-    /// The bench options of the command line (after the kernel options).
-    pub fn from_args(args: &mut Args, kernel: KernelOpts) -> Result<BenchOpts> {
-        let clock = match (args.flag("--icount"), args.flag("--wall")) {
-            (true, true) => crate::bail!("--icount and --wall exclude each other"),
-            (_, true) => Clock::Wall,
-            _ => Clock::Icount,
-        };
-        let (rounds, iters) = match clock {
-            Clock::Icount => (DEFAULT_ROUNDS_ICOUNT, DEFAULT_ITERS_ICOUNT),
-            Clock::Wall => (DEFAULT_ROUNDS_WALL, DEFAULT_ITERS_WALL),
-        };
-        let o = BenchOpts {
-            kernel,
-            clock,
-            pairs: args.parsed("--pairs")?.unwrap_or(DEFAULT_PAIRS),
-            stacked_pairs: args.parsed("--stacked-pairs")?.unwrap_or(DEFAULT_PAIRS),
-            rounds: args.parsed("--rounds")?.unwrap_or(rounds),
-            iters: args.parsed("--iters")?.unwrap_or(iters),
-            tsync_rounds: args
-                .parsed("--tsync-rounds")?
-                .unwrap_or(DEFAULT_TSYNC_ROUNDS),
-            tsync_sets: args
-                .value("--tsync-sets")?
-                .unwrap_or_else(|| DEFAULT_TSYNC_SETS.to_string()),
-            timeout: args.parsed("--timeout")?.unwrap_or(600),
-            compare: args.value("--compare")?.map(PathBuf::from),
-        };
-        if o.rounds == 0 || o.iters == 0 {
-            crate::bail!("--rounds and --iters must be positive");
-        }
-        if o.tsync_sets.is_empty() || !o.tsync_sets.split(',').all(|s| parse_set(s).is_some()) {
-            crate::bail!(
-                "--tsync-sets {:?}: a comma-separated list of N followed by s or b",
-                o.tsync_sets
-            );
-        }
-        Ok(o)
-    }
-
     /// The command line that reproduces this run (for the report).
     fn command(&self) -> String {
         let mut c = String::from("cargo xtask bench");
@@ -259,6 +198,15 @@ impl BenchOpts {
     }
 }
 
+/// The `--tsync-sets` value parser: a comma-separated list of sets.
+pub fn parse_sets(list: &str) -> Result<String, String> {
+    if !list.is_empty() && list.split(',').all(|s| parse_set(s).is_some()) {
+        Ok(list.to_string())
+    } else {
+        Err("a comma-separated list of N followed by s (sleeping) or b (busy), e.g. 0s,16b".into())
+    }
+}
+
 /// `16b` -> (16, busy), `256s` -> (256, sleeping).
 fn parse_set(s: &str) -> Option<(usize, bool)> {
     let busy = match s.as_bytes().last()? {
@@ -278,7 +226,7 @@ fn stacked_lsm() -> Result<(String, String)> {
         .flatten()
         .find(|(label, _)| *label == "apparmor")
         .map(|(_, lsm)| lsm.to_string())
-        .ok_or("the distro flavour has no AppArmor boot")?;
+        .ok_or_else(|| anyhow::anyhow!("the distro flavour has no AppArmor boot"))?;
     let without = with
         .split(',')
         .filter(|m| *m != "prctl_network")
@@ -407,7 +355,7 @@ pub fn run(opts: &BenchOpts) -> Result<bool> {
             // A private copy: another run may rebuild the kernel while we boot.
             let bz = run_dir.join(format!("bzImage-{}", f.name()));
             std::fs::copy(&k.bzimage, &bz)
-                .map_err(|e| format!("copy {}: {e}", k.bzimage.display()))?;
+                .map_err(|e| anyhow::anyhow!("copy {}: {e}", k.bzimage.display()))?;
             kernels.push((f, bz, k.build.clone()));
         }
         let cpio = build_initramfs(&run_dir)?;
@@ -477,9 +425,9 @@ fn build_initramfs(run_dir: &Path) -> Result<PathBuf> {
         .into_iter()
         .find(|a| a.bin && a.name == PACKAGE)
         .map(|a| a.executable)
-        .ok_or("cargo built no prctl-network-bench binary")?;
+        .ok_or_else(|| anyhow::anyhow!("cargo built no prctl-network-bench binary"))?;
     step.done(&exe);
-    let data = std::fs::read(&exe).map_err(|e| format!("reading {exe}: {e}"))?;
+    let data = std::fs::read(&exe).map_err(|e| anyhow::anyhow!("reading {exe}: {e}"))?;
     let path = run_dir.join("initramfs.cpio");
     let mut a = Cpio::new(std::io::BufWriter::new(std::fs::File::create(&path)?));
     for d in ["dev", "proc", "sys"] {
@@ -1828,18 +1776,12 @@ mod tests {
     }
 
     fn opts() -> BenchOpts {
-        let mut a = Args::new(Vec::new());
-        let kernel = KernelOpts {
-            source: crate::fetch::SourceOpts {
-                base: None,
-                tarball: None,
-                tree: None,
-                no_verify: false,
-            },
-            flavor: Flavor::Std,
-            jobs: 1,
+        use clap::Parser;
+        let x = crate::flags::Xtask::try_parse_from(["cargo xtask", "bench"]).unwrap();
+        let crate::flags::Cmd::Bench(b) = x.cmd else {
+            unreachable!()
         };
-        BenchOpts::from_args(&mut a, kernel).unwrap()
+        b.apply()
     }
 
     #[test]
@@ -1874,18 +1816,10 @@ mod tests {
 
     #[test]
     fn options() {
-        let kernel = opts().kernel;
-        let mut a = Args::new(vec!["--wall".into(), "--tsync-rounds=0".into()]);
-        let o = BenchOpts::from_args(&mut a, kernel.clone()).unwrap();
-        assert_eq!(o.clock, Clock::Wall);
-        assert_eq!((o.rounds, o.tsync_rounds), (DEFAULT_ROUNDS_WALL, 0));
-        a.finish().unwrap();
         let o = opts();
         assert_eq!((o.clock, o.rounds), (Clock::Icount, DEFAULT_ROUNDS_ICOUNT));
-        let mut a = Args::new(vec!["--icount".into(), "--wall".into()]);
-        assert!(BenchOpts::from_args(&mut a, kernel.clone()).is_err());
-        let mut a = Args::new(vec!["--tsync-sets".into(), "16x".into()]);
-        assert!(BenchOpts::from_args(&mut a, kernel).is_err());
+        assert!(parse_sets("0s,16b").is_ok());
+        assert!(parse_sets("16x").is_err() && parse_sets("").is_err());
         let p = plan(&o, Some(&("x".into(), "x,prctl_network".into())));
         let labels: Vec<&str> = p.iter().map(|p| p.label.as_str()).collect();
         assert_eq!(
