@@ -1,28 +1,21 @@
 //! `cargo xtask vm-test` and `cargo xtask run`.
 //!
-//! Guest/host protocol (console lines written by qemu/init):
-//!
-//! ```text
-//! VMTEST-RUN <program> [root|user]        a program starts
-//! VMTEST ok|FAIL|skip <program>::<test> [root|user]
-//! VMTEST-OUT <program> [who] | <line>     output of a failing program
-//! VMTEST-INFO <text>
-//! VMTEST-DONE passed=N failed=M skipped=K
-//! ```
-//!
-//! Missing DONE, a `Kernel panic` line or the timeout are failures too.
+//! The guest's `/init` (qemu/guest, test mode) reports on the serial
+//! console in the lines of [`Event`] (crate `prctl-network-vm-protocol`);
+//! [`Suite`] tallies them. A missing `VMTEST-DONE`, a `Kernel panic` line,
+//! a kernel warning on the console, a line that does not parse or the
+//! timeout are failures too.
 
 use crate::cache;
 use crate::host_deps;
 use crate::kernel::config::Flavor;
 use crate::kernel::{self, KernelOpts};
 use crate::util::{fmt_dur, say, Result, Step};
+use crate::vm::console::Console;
 use crate::vm::initramfs;
 use crate::vm::qemu;
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use prctl_network_vm_protocol::{Event, Verdict};
+use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct VmOpts {
@@ -61,13 +54,40 @@ pub fn run(opts: &VmOpts) -> Result<bool> {
     host_deps::ensure(&[host_deps::QEMU])?;
     let k = kernel::ensure(&opts.kernel)?;
     let init = initramfs::build(&k)?;
-
     let scale = if opts.kernel.flavor == Flavor::Debug {
         3
     } else {
         1
     };
     let timeout = opts.timeout.unwrap_or(900 * scale);
+    let append = guest_append(opts, scale)?;
+    let boots = opts.kernel.flavor.lsm_boots();
+    let (mut passed, mut failed) = (0u64, 0u64);
+    for boot in &boots {
+        let (append, label) = match boot {
+            None => (append.clone(), None),
+            Some((label, lsm)) => {
+                say("vm", format!("boot {label}: lsm={lsm}"));
+                (format!("{append} lsm={lsm}"), Some(*label))
+            }
+        };
+        let (p, f) = boot_suite(&k, &init.path, &append, timeout, label)?;
+        passed += p;
+        failed += f;
+    }
+    if boots.len() > 1 {
+        println!(
+            "vm-test: {passed} passed, {failed} failed ({} boots of the {} kernel)",
+            boots.len(),
+            opts.kernel.flavor.name()
+        );
+    }
+    Ok(failed == 0)
+}
+
+/// The kernel command line of a test boot: the guest reads its `pn.*`
+/// parameters (per-program timeout, proptest cases, filter, kmemleak).
+fn guest_append(opts: &VmOpts, scale: u64) -> Result<String> {
     let mut append = format!("{} pn.timeout={}", qemu::base_append(), 300 * scale);
     if let Some(n) = opts.cases {
         append.push_str(&format!(" pn.cases={n}"));
@@ -83,29 +103,122 @@ pub fn run(opts: &VmOpts) -> Result<bool> {
     if opts.kernel.flavor == Flavor::Debug {
         append.push_str(" pn.kmemleak=1");
     }
+    Ok(append)
+}
 
-    let boots = opts.kernel.flavor.lsm_boots();
-    let (mut passed, mut failed) = (0u64, 0u64);
-    for boot in &boots {
-        let (append, label) = match boot {
-            None => (append.clone(), None),
-            Some((label, lsm)) => (format!("{append} lsm={lsm}"), Some(*label)),
-        };
-        if let Some((label, lsm)) = boot {
-            say("vm", format!("boot {label}: lsm={lsm}"));
+/// The verdicts of one boot, as the console reports them.
+#[derive(Default)]
+struct Suite {
+    passed: u64,
+    failed: u64,
+    skipped: u64,
+    /// the subjects of the failed tests
+    failures: Vec<String>,
+    /// the guest's `VMTEST-DONE` counts
+    done: Option<String>,
+    panicked: bool,
+    /// console lines matching qemu/kernel-issues.txt
+    issues: Vec<String>,
+    /// the guest's own kernel-log check failed (it reports the lines)
+    guest_kernel_log_failed: bool,
+    /// protocol lines that did not parse
+    garbled: Vec<String>,
+}
+
+impl Suite {
+    /// Takes one console line; prints what the user should see of it.
+    fn take(&mut self, line: &str, elapsed: f64) {
+        match Event::find(line) {
+            Some(Ok(e)) => self.event(e, elapsed),
+            Some(Err(e)) => {
+                println!("[console] {line}");
+                self.garbled.push(format!("{}: {line}", e.reason()));
+            }
+            None => {
+                if line.contains("Kernel panic") {
+                    self.panicked = true;
+                    println!("[console] {line}");
+                }
+                if kernel_issues().any(|p| line.contains(p)) {
+                    println!("[console] {line}");
+                    self.issues.push(line.to_string());
+                }
+            }
         }
-        let (p, f) = boot_suite(&k, &init.path, &append, timeout, label)?;
-        passed += p;
-        failed += f;
     }
-    if boots.len() > 1 {
-        println!(
-            "vm-test: {passed} passed, {failed} failed ({} boots of the {} kernel)",
-            boots.len(),
-            opts.kernel.flavor.name()
-        );
+
+    fn event(&mut self, e: Event, elapsed: f64) {
+        match e {
+            Event::Test(t) => self.verdict(t.verdict, t.subject()),
+            Event::KernelLog { clean } => {
+                self.guest_kernel_log_failed |= !clean;
+                let v = if clean { Verdict::Ok } else { Verdict::Fail };
+                self.verdict(v, "kernel-log::clean [root]".to_string());
+            }
+            Event::Out { program, who, line } => println!("    {program} [{who}] | {line}"),
+            Event::Run { program, who } => say(
+                "vm",
+                format!("{} running {program} [{who}]", fmt_dur(elapsed)),
+            ),
+            Event::Info(text) => say("vm", text),
+            Event::Done {
+                passed,
+                failed,
+                skipped,
+            } => self.done = Some(format!("passed={passed} failed={failed} skipped={skipped}")),
+            // A benchmark line has no business in a test boot.
+            other => self.garbled.push(format!("not a test event: {other}")),
+        }
     }
-    Ok(failed == 0)
+
+    fn verdict(&mut self, v: Verdict, subject: String) {
+        match v {
+            Verdict::Ok => {
+                self.passed += 1;
+                println!("ok   {subject}");
+            }
+            Verdict::Fail => {
+                self.failed += 1;
+                println!("FAIL {subject}");
+                self.failures.push(subject);
+            }
+            Verdict::Skip => {
+                self.skipped += 1;
+                println!("skip {subject}");
+            }
+        }
+    }
+
+    /// What went wrong outside the tests: each counts as one failure.
+    fn infra(&self, timed_out: bool, timeout: u64) -> Vec<String> {
+        let mut infra = Vec::new();
+        if timed_out {
+            infra.push(format!(
+                "timeout: the VM did not finish within {timeout}s (QEMU killed)"
+            ));
+        }
+        if self.panicked {
+            infra.push("kernel panic".to_string());
+        }
+        if self.done.is_none() && !timed_out {
+            infra.push(
+                "the VM stopped without VMTEST-DONE (init crashed or the kernel died)".to_string(),
+            );
+        }
+        if !self.issues.is_empty() && !self.guest_kernel_log_failed {
+            infra.push(format!(
+                "{} kernel warning line(s) on the console (see above)",
+                self.issues.len()
+            ));
+        }
+        for g in &self.garbled {
+            infra.push(format!("unparsable line from the guest ({g})"));
+        }
+        if self.passed + self.failed == 0 && infra.is_empty() {
+            infra.push("no test ran in the VM".to_string());
+        }
+        infra
+    }
 }
 
 /// One boot of the suite under `append`; its console log is
@@ -124,7 +237,6 @@ fn boot_suite(
         None => "console.log".to_string(),
         Some(l) => format!("console-{l}.log"),
     });
-    let mut log = std::fs::File::create(&log_path)?;
     let step = Step::start(
         "qemu",
         format!(
@@ -133,158 +245,114 @@ fn boot_suite(
         ),
     );
     say("qemu", format!("-append \"{append}\""));
-
-    let (reader, writer) = std::io::pipe()?;
-    let mut cmd = qemu::command(&k.bzimage, initrd, append);
-    cmd.stdin(Stdio::null())
-        .stdout(writer.try_clone()?)
-        .stderr(writer);
-    let mut child = cmd.spawn()?;
-    drop(cmd);
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        let mut r = BufReader::new(reader);
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match r.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let s = String::from_utf8_lossy(&buf)
-                        .trim_end_matches(['\n', '\r'])
-                        .replace('\r', "");
-                    if tx.send(s).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-
-    let start = Instant::now();
-    let deadline = start + Duration::from_secs(timeout);
-    let mut last: VecDeque<String> = VecDeque::new();
-    let (mut passed, mut failed, mut skipped) = (0u64, 0u64, 0u64);
-    let mut failures: Vec<String> = Vec::new();
-    let mut done: Option<String> = None;
-    let mut panicked = false;
-    let mut timed_out = false;
-    let mut issues: Vec<String> = Vec::new();
-    let mut guest_kernel_log_failed = false;
-    loop {
-        let now = Instant::now();
-        if now >= deadline {
-            timed_out = true;
-            break;
-        }
-        let line = match rx.recv_timeout(deadline - now) {
-            Ok(l) => l,
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                timed_out = true;
-                break;
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-        };
-        writeln!(log, "{line}")?;
-        last.push_back(line.clone());
-        if last.len() > 40 {
-            last.pop_front();
-        }
-        // The VMTEST marker may follow kernel noise on the same line.
-        let l = match line.find("VMTEST") {
-            Some(i) => &line[i..],
-            None => line.as_str(),
-        };
-        if let Some(rest) = l.strip_prefix("VMTEST ok ") {
-            passed += 1;
-            println!("ok   {rest}");
-        } else if let Some(rest) = l.strip_prefix("VMTEST FAIL ") {
-            failed += 1;
-            if rest.starts_with("kernel-log") {
-                guest_kernel_log_failed = true;
-            }
-            failures.push(rest.to_string());
-            println!("FAIL {rest}");
-        } else if let Some(rest) = l.strip_prefix("VMTEST skip ") {
-            skipped += 1;
-            println!("skip {rest}");
-        } else if let Some(rest) = l.strip_prefix("VMTEST-OUT ") {
-            println!("    {rest}");
-        } else if let Some(rest) = l.strip_prefix("VMTEST-RUN ") {
-            say(
-                "vm",
-                format!("{} running {rest}", fmt_dur(start.elapsed().as_secs_f64())),
-            );
-        } else if let Some(rest) = l.strip_prefix("VMTEST-INFO ") {
-            say("vm", rest);
-        } else if let Some(rest) = l.strip_prefix("VMTEST-DONE ") {
-            done = Some(rest.to_string());
-        } else {
-            if line.contains("Kernel panic") {
-                panicked = true;
-                println!("[console] {line}");
-            }
-            if kernel_issues().any(|p| line.contains(p)) {
-                println!("[console] {line}");
-                issues.push(line.clone());
-            }
-        }
+    let qemu = qemu::command(&k.bzimage, initrd, append);
+    let mut console = Console::start(qemu, &log_path, Duration::from_secs(timeout))?;
+    let mut suite = Suite::default();
+    while let Some(line) = console.next_line()? {
+        suite.take(&line, console.elapsed());
     }
-    if timed_out {
-        let _ = child.kill(); // our own QEMU child, by pid
-    }
-    let status = child.wait()?;
+    let status = console.finish()?;
     step.done(format!("qemu exited ({status})"));
+    report(&suite, &console, timeout, label)
+}
 
-    let mut infra: Vec<String> = Vec::new();
-    if timed_out {
-        infra.push(format!(
-            "timeout: the VM did not finish within {timeout}s (QEMU killed)"
-        ));
-    }
-    if panicked {
-        infra.push("kernel panic".to_string());
-    }
-    if done.is_none() && !timed_out {
-        infra.push(
-            "the VM stopped without VMTEST-DONE (init crashed or the kernel died)".to_string(),
-        );
-    }
-    if !issues.is_empty() && !guest_kernel_log_failed {
-        infra.push(format!(
-            "{} kernel warning line(s) on the console (see above)",
-            issues.len()
-        ));
-    }
-    if passed + failed == 0 && infra.is_empty() {
-        infra.push("no test ran in the VM".to_string());
-    }
+/// Prints the boot's failures and its verdict line; returns (passed, failed).
+fn report(
+    suite: &Suite,
+    console: &Console,
+    timeout: u64,
+    label: Option<&str>,
+) -> Result<(u64, u64)> {
+    let infra = suite.infra(console.timed_out(), timeout);
     for f in &infra {
         println!("FAIL vm: {f}");
     }
-    if !infra.is_empty() && (timed_out || panicked || done.is_none()) {
+    let log_path = console.log_path();
+    if !infra.is_empty() && (console.timed_out() || suite.panicked || suite.done.is_none()) {
         println!("[qemu] last console lines ({}):", log_path.display());
-        for l in &last {
+        for l in console.tail() {
             println!("    {l}");
         }
     }
-    failed += infra.len() as u64;
-    if let Some(d) = &done {
+    let failed = suite.failed + infra.len() as u64;
+    let passed = suite.passed;
+    if let Some(d) = &suite.done {
         say("vm", format!("guest summary: {d}"));
     }
-    if !failures.is_empty() {
+    if !suite.failures.is_empty() {
         println!("failed tests:");
-        for f in &failures {
+        for f in &suite.failures {
             println!("    {f}");
         }
     }
     say(
         "vm",
-        format!("{skipped} skipped; console log {}", log_path.display()),
+        format!(
+            "{} skipped; console log {}",
+            suite.skipped,
+            log_path.display()
+        ),
     );
     match label {
         None => println!("vm-test: {passed} passed, {failed} failed"),
         Some(l) => println!("vm-test [{l}]: {passed} passed, {failed} failed"),
     }
     Ok((passed, failed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn suite(lines: &[&str]) -> Suite {
+        let mut s = Suite::default();
+        for l in lines {
+            s.take(l, 1.0);
+        }
+        s
+    }
+
+    #[test]
+    fn verdicts_are_counted_after_console_noise() {
+        let s = suite(&[
+            "[    2.0] random: crng init done VMTEST ok model::a [root]",
+            "VMTEST FAIL model::b [user] (timeout)",
+            "VMTEST skip model::c [user]",
+            "VMTEST ok kernel-log::clean [root]",
+            "VMTEST-DONE passed=2 failed=1 skipped=1",
+        ]);
+        assert_eq!((s.passed, s.failed, s.skipped), (2, 1, 1));
+        assert_eq!(s.failures, ["model::b [user] (timeout)"]);
+        assert_eq!(s.done.as_deref(), Some("passed=2 failed=1 skipped=1"));
+        assert!(s.infra(false, 9).is_empty());
+    }
+
+    #[test]
+    fn what_goes_wrong_outside_the_tests_fails() {
+        // No DONE, a panic, a kernel warning and a garbled line.
+        let s = suite(&[
+            "VMTEST ok model::a [root]",
+            "VMTEST ok model::b [sudo]",
+            "[    3.0] WARNING: CPU: 0 PID: 1 at kernel/foo.c:1",
+            "[    3.1] Kernel panic - not syncing: x",
+        ]);
+        let infra = s.infra(false, 9).join("\n");
+        for want in [
+            "kernel panic",
+            "without VMTEST-DONE",
+            "kernel warning",
+            "unparsable",
+        ] {
+            assert!(infra.contains(want), "{want}: {infra}");
+        }
+        // The guest's own kernel-log failure reports the warnings itself.
+        let s = suite(&[
+            "[    3.0] WARNING: CPU: 0 PID: 1 at kernel/foo.c:1",
+            "VMTEST FAIL kernel-log::clean [root]",
+            "VMTEST-DONE passed=0 failed=1 skipped=0",
+        ]);
+        assert!(s.guest_kernel_log_failed && s.infra(false, 9).is_empty());
+        assert!(suite(&[]).infra(true, 9)[0].contains("timeout"));
+        assert_eq!(suite(&[]).infra(false, 9).len(), 1);
+    }
 }

@@ -2,6 +2,7 @@
 //! command line, and the console reader that turns the guest's serial output
 //! into protocol events.
 
+pub mod console;
 pub mod cpio;
 pub mod initramfs;
 pub mod qemu;
