@@ -100,6 +100,9 @@ entry (added earlier in the series) already covers.")]
     /// Move a line pinned to a Debian suite (7.3) to the suite's newest version.
     #[command(long_about = crate::jobs::repin::ABOUT)]
     Repin(RepinArgs),
+    /// Package the published crates, unpack each .crate and run its tests there.
+    #[command(long_about = crate::jobs::package_check::ABOUT)]
+    PackageCheck(PackageCheckArgs),
     /// Everything .ci/run runs: fmt, clippy, doc, host tests, the kernel
     /// checks and vm-test on every flavour and line.
     #[command(long_about = crate::jobs::ci::ABOUT)]
@@ -261,6 +264,13 @@ pub struct RepinArgs {
     /// Only say whether the pin is current (exit 1 if not).
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PackageCheckArgs {
+    /// Pass --locked to cargo package.
+    #[arg(long)]
+    pub locked: bool,
 }
 
 #[derive(Debug, Args)]

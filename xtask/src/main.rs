@@ -75,6 +75,7 @@ fn run(cmd: Cmd) -> Result<bool> {
             kernel::line::set(a.line);
             jobs::repin::run(a.check)
         }
+        Cmd::PackageCheck(a) => jobs::package_check::run(a.locked),
         Cmd::Ci(a) => jobs::ci::run(&a.apply()),
     }
 }

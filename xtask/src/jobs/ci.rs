@@ -12,7 +12,7 @@
 //! non-zero if any step failed, and the last line is
 //! `ci: N passed, N failed` (steps).
 
-use crate::jobs::{breadth, check_series, checkpatch, docs, quilt, vm_test};
+use crate::jobs::{breadth, check_series, checkpatch, docs, package_check, quilt, vm_test};
 use crate::kernel::config::Flavor;
 use crate::kernel::line::{self, Line};
 use crate::kernel::KernelOpts;
@@ -28,6 +28,8 @@ Run every check, in this order, and report each:
   host-tests-no-landlock
                 cargo test -p prctl-network --no-default-features --tests
                 (the best-effort fallback built without Landlock)
+  package-check cargo xtask package-check (each published .crate unpacked:
+                licence files, README, changelog, its tests alone)
   checkpatch    cargo xtask checkpatch (scripts/checkpatch.pl --strict)
   quilt-check   cargo xtask quilt-check (quilt push -a / pop -a, Debian's tree)
   build-breadth cargo xtask build-breadth (W=1 + sparse, config variants, per patch)
@@ -147,6 +149,7 @@ pub fn run(opts: &CiOpts) -> Result<bool> {
             locked,
         )
     });
+    step("package-check", &mut || package_check::run(locked));
     step("checkpatch", &mut || checkpatch::run(&opts.kernel.source));
     step("quilt-check", &mut quilt::run);
     step("build-breadth", &mut || {

@@ -8,6 +8,7 @@ pub mod check_series;
 pub mod checkpatch;
 pub mod ci;
 pub mod docs;
+pub mod package_check;
 pub mod quilt;
 pub mod repin;
 pub mod vm_test;
