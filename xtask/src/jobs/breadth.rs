@@ -12,9 +12,9 @@
 
 use crate::cache;
 use crate::host_deps;
-use crate::kernel::build::run_logged;
 use crate::kernel::config;
 use crate::kernel::fetch;
+use crate::kernel::make::{self, run_logged};
 use crate::kernel::pin::Pin;
 use crate::kernel::tree::{self, Series};
 use crate::util::{fmt_dur, remove_dir_all_if_exists, say, sha256_bytes, write_atomic, Result};
@@ -178,7 +178,7 @@ fn build_variant(
     }
     if v.link {
         run_logged(
-            config::make(src, build)
+            make::make(src, build)
                 .arg(format!("-j{jobs}"))
                 .arg("vmlinux"),
             &log,
@@ -194,7 +194,7 @@ fn build_variant(
         }
     }
     run_logged(
-        config::make(src, build)
+        make::make(src, build)
             .arg(format!("-j{jobs}"))
             .args(["W=1", "C=2"])
             .args(targets),

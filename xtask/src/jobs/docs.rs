@@ -5,8 +5,8 @@
 
 use crate::cache;
 use crate::host_deps;
-use crate::kernel::build::run_logged;
 use crate::kernel::fetch;
+use crate::kernel::make::run_logged;
 use crate::kernel::pin::Pin;
 use crate::kernel::tree::{self, Series};
 use crate::util::{say, Result, Step};

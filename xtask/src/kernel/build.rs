@@ -1,44 +1,13 @@
 //! Running make: full output to a log file, a compact progress indicator
 //! on the terminal (one updating line on a tty, a line every 30 s otherwise).
 
-use crate::kernel::config::make;
+use crate::kernel::make::{log_tail, make, run_logged};
 use crate::util::{fmt_dur, say, stdout_is_tty, Result, Step};
 use anyhow::bail;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// Run a command with stdout+stderr appended to `log`; on failure show its tail.
-pub fn run_logged(cmd: &mut Command, log: &Path, what: &str) -> Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)?;
-    writeln!(f, "\n### {what}: {cmd:?}")?;
-    let st = cmd
-        .stdout(f.try_clone()?)
-        .stderr(f)
-        .status()
-        .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
-    if !st.success() {
-        bail!(
-            "{what} failed ({st}); last lines of {}:\n{}",
-            log.display(),
-            log_tail(log, 30)
-        );
-    }
-    Ok(())
-}
-
-pub fn log_tail(log: &Path, n: usize) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..]
-        .iter()
-        .map(|l| format!("    {l}\n"))
-        .collect()
-}
 
 /// `make -jN bzImage` then `make headers` (for the kselftests' usr/include).
 pub fn build(src: &Path, build: &Path, jobs: usize, log: &Path) -> Result<()> {

@@ -2,7 +2,7 @@
 //! fragment (qemu/debug.config, qemu/distro.config), then a check that
 //! every symbol the fragments set survived olddefconfig.
 
-use crate::kernel::build::run_logged;
+use crate::kernel::make::{make, run_logged};
 use crate::util::{project_root, read_opt, say, write_atomic, Result, Step};
 use anyhow::bail;
 use std::path::{Path, PathBuf};
@@ -73,15 +73,6 @@ pub fn fragments_text(frags: &[PathBuf]) -> Result<String> {
         s.push('\0');
     }
     Ok(s)
-}
-
-pub fn make(src: &Path, build: &Path) -> Command {
-    let mut c = Command::new("nice");
-    c.args(["-n", "10", "make", "-C"])
-        .arg(src)
-        .arg(format!("O={}", build.display()))
-        .arg("ARCH=x86_64");
-    c
 }
 
 /// Configure `build` from scratch unless its stamp already says `key`.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod cover_letter;
 pub mod fetch;
 pub mod line;
+pub mod make;
 pub mod pin;
 pub mod tree;
 
@@ -18,8 +19,8 @@ use crate::cache;
 use crate::host_deps;
 use crate::kernel::pin::Pin;
 use crate::util::{read_opt, say, sha256_bytes, write_atomic, Result, Step};
-use build::run_logged;
 use fetch::SourceOpts;
+use make::run_logged;
 use std::path::PathBuf;
 use tree::Series;
 
@@ -133,7 +134,7 @@ pub fn ensure(opts: &KernelOpts) -> Result<Kernel> {
         if read_opt(&hstamp).as_deref() != Some(key.as_str()) {
             let step = Step::start("build", "make headers");
             run_logged(
-                config::make(&src, &build_dir).arg("headers"),
+                make::make(&src, &build_dir).arg("headers"),
                 &log,
                 "make headers",
             )?;

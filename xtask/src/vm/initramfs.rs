@@ -405,7 +405,7 @@ fn build_kselftests(kernel: &Kernel) -> Result<Vec<PathBuf>> {
     let log = out_dir.join("make.log");
     std::fs::write(&log, "")?;
     // make's own dependency tracking rebuilds only what changed.
-    crate::kernel::build::run_logged(
+    crate::kernel::make::run_logged(
         Command::new("make")
             .arg("-C")
             .arg(kernel.src.join("tools/testing/selftests"))
