@@ -173,7 +173,13 @@ fn build_variant(
     let stamp = build.join(".pn-breadth.stamp");
     if reconfigure || crate::util::read_opt(&stamp).as_deref() != Some(key.as_str()) {
         let _ = std::fs::remove_file(&stamp);
-        config::merge(src, build, v.base, std::slice::from_ref(&frag), &log)?;
+        config::merge(
+            src,
+            build,
+            v.base,
+            &config::Fragments::load(vec![frag])?,
+            &log,
+        )?;
         write_atomic(&stamp, key.as_bytes())?;
     }
     if v.link {

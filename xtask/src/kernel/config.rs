@@ -3,7 +3,7 @@
 //! every symbol the fragments set survived olddefconfig.
 
 use crate::kernel::make::{make, run_logged};
-use crate::util::{project_root, read_opt, say, write_atomic, Result, Step};
+use crate::util::{project_root, read_opt, say, sha256_bytes, write_atomic, Result, Step};
 use anyhow::bail;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,7 +30,8 @@ impl Flavor {
         }
     }
 
-    pub fn fragments(self) -> Vec<PathBuf> {
+    /// The flavour's configuration fragments, read.
+    pub fn fragments(self) -> Result<Fragments> {
         let q = project_root().join("qemu");
         let mut v = vec![q.join("kernel.config")];
         match self {
@@ -38,7 +39,7 @@ impl Flavor {
             Flavor::Debug => v.push(q.join("debug.config")),
             Flavor::Distro => v.push(q.join("distro.config")),
         }
-        v
+        Fragments::load(v)
     }
 
     /// The `lsm=` boots the VM suite runs under, each with a label (`None`:
@@ -63,20 +64,53 @@ impl Flavor {
     }
 }
 
-/// Contents of the fragments, for hashing into cache keys.
-pub fn fragments_text(frags: &[PathBuf]) -> Result<String> {
-    let mut s = String::new();
-    for f in frags {
-        s.push_str(
-            &std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?,
-        );
-        s.push('\0');
+/// Kconfig fragments, read once: merged in order, the later one winning.
+pub struct Fragments {
+    files: Vec<(PathBuf, String)>,
+}
+
+impl Fragments {
+    pub fn load(paths: Vec<PathBuf>) -> Result<Fragments> {
+        let files = paths
+            .into_iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(&p)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                Ok((p, text))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Fragments { files })
     }
-    Ok(s)
+
+    /// SHA-256 of their contents, for the cache keys.
+    pub fn hash(&self) -> Result<String> {
+        let mut s = String::new();
+        for (_, text) in &self.files {
+            s.push_str(text);
+            s.push('\0');
+        }
+        sha256_bytes(s.as_bytes())
+    }
+
+    fn paths(&self) -> impl Iterator<Item = &PathBuf> {
+        self.files.iter().map(|(p, _)| p)
+    }
+
+    fn names(&self) -> String {
+        self.paths()
+            .map(|f| {
+                format!(
+                    "qemu/{}",
+                    f.file_name().unwrap_or_default().to_string_lossy()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
 }
 
 /// Configure `build` from scratch unless its stamp already says `key`.
-pub fn configure(src: &Path, build: &Path, frags: &[PathBuf], key: &str, log: &Path) -> Result<()> {
+pub fn configure(src: &Path, build: &Path, frags: &Fragments, key: &str, log: &Path) -> Result<()> {
     let stamp = build.join(".pn-config.stamp");
     if build.join(".config").exists() && read_opt(&stamp).as_deref() == Some(key) {
         say("config", "configuration up to date");
@@ -84,7 +118,7 @@ pub fn configure(src: &Path, build: &Path, frags: &[PathBuf], key: &str, log: &P
         return Ok(());
     }
     let _ = std::fs::remove_file(&stamp);
-    let step = Step::start("config", format!("tinyconfig + {}", names(frags)));
+    let step = Step::start("config", format!("tinyconfig + {}", frags.names()));
     std::fs::create_dir_all(build)?;
     merge(src, build, "tinyconfig", frags, log)?;
     write_atomic(&stamp, key.as_bytes())?;
@@ -97,7 +131,7 @@ pub fn configure(src: &Path, build: &Path, frags: &[PathBuf], key: &str, log: &P
 
 /// `make <base>` (tinyconfig, allnoconfig, allmodconfig...), the fragments
 /// merged on it with merge_config.sh, `make olddefconfig`, then [`verify`].
-pub fn merge(src: &Path, build: &Path, base: &str, frags: &[PathBuf], log: &Path) -> Result<()> {
+pub fn merge(src: &Path, build: &Path, base: &str, frags: &Fragments, log: &Path) -> Result<()> {
     std::fs::create_dir_all(build)?;
     run_logged(make(src, build).arg(base), log, &format!("make {base}"))?;
     let mut merge = Command::new(src.join("scripts/kconfig/merge_config.sh"));
@@ -107,7 +141,7 @@ pub fn merge(src: &Path, build: &Path, base: &str, frags: &[PathBuf], log: &Path
         .arg("-O")
         .arg(build)
         .arg(build.join(".config"))
-        .args(frags);
+        .args(frags.paths());
     run_logged(&mut merge, log, "merge_config.sh")?;
     run_logged(
         make(src, build).arg("olddefconfig"),
@@ -117,29 +151,16 @@ pub fn merge(src: &Path, build: &Path, base: &str, frags: &[PathBuf], log: &Path
     verify(build, frags)
 }
 
-fn names(frags: &[PathBuf]) -> String {
-    frags
-        .iter()
-        .map(|f| {
-            format!(
-                "qemu/{}",
-                f.file_name().unwrap_or_default().to_string_lossy()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" + ")
-}
-
 /// Every `CONFIG_X=...` line must be in .config verbatim, and every
 /// `# CONFIG_X is not set` must not be set there. A symbol set in several
 /// fragments is judged by the last one, as merge_config.sh merges them.
-pub fn verify(build: &Path, frags: &[PathBuf]) -> Result<()> {
+pub fn verify(build: &Path, frags: &Fragments) -> Result<()> {
     let config = std::fs::read_to_string(build.join(".config"))?;
     let have: std::collections::HashSet<&str> = config.lines().map(str::trim).collect();
     // symbol -> (line, fragment), the last fragment winning
     let mut wanted: Vec<(String, String, PathBuf)> = Vec::new();
-    for f in frags {
-        for line in std::fs::read_to_string(f)?.lines() {
+    for (f, text) in &frags.files {
+        for line in text.lines() {
             let line = line.trim();
             let sym = if line.starts_with("CONFIG_") {
                 line.split('=').next().unwrap_or(line)
