@@ -8,9 +8,42 @@
 //! The kernel side is a small LSM named `prctl_network`.
 //!
 //! It only holds the numbers ([`PR_SET_NETWORK`], [`PR_GET_NETWORK`],
-//! [`PR_NETWORK_OFF`], [`LSM_ID_PRCTL_NETWORK`], ...) and thin `prctl()`
-//! wrappers returning the raw result. Most programs want the safe
-//! `prctl-network` crate instead.
+//! [`PR_NETWORK_OFF`], [`LSM_ID_PRCTL_NETWORK`], ...), thin `prctl()`
+//! wrappers returning the raw result, and two typed words
+//! ([`NetworkFlags`], [`SetOptions`]) for [`set_network`], so that flags
+//! and options cannot be swapped. Most programs want the safe
+//! [`prctl-network`](https://docs.rs/prctl-network) crate instead.
+//!
+//! # ABI stability
+//!
+//! Fixed, for every kernel that carries the series (each kernel line's
+//! patches define the same values, which the workspace's tests check):
+//!
+//! * the option numbers [`PR_SET_NETWORK`] (`"NETS"`) and
+//!   [`PR_GET_NETWORK`] (`"NETG"`);
+//! * the value of each flag ([`PR_NETWORK_ON`] `0`, [`PR_NETWORK_OFF`]
+//!   bit 0) and of each option ([`PR_NETWORK_TSYNC`] bit 0 of the third
+//!   argument): a bit once given a meaning keeps it;
+//! * the LSM id [`LSM_ID_PRCTL_NETWORK`] (`"NETW"`);
+//! * the calling convention: unused arguments must be `0` (`EINVAL`),
+//!   flags can only be added (`EPERM`), `EACCES` without `no_new_privs`
+//!   or `CAP_SYS_ADMIN`, `EINVAL` on a kernel without the series.
+//!
+//! May grow:
+//!
+//! * [`PR_NETWORK_ALL_FLAGS`] is "every flag *this crate* knows". A newer
+//!   kernel may define more flags; the constant then changes in a new
+//!   release of this crate, and an older build keeps the old value. So do
+//!   not use it as a mask to *set* (`prctl_set_network(PR_NETWORK_ALL_FLAGS)`
+//!   would ask for restrictions you never read about), and do not reject a
+//!   `PR_GET_NETWORK` result because it has bits outside it: a newer kernel
+//!   may report flags your build does not know. Read the result as a word,
+//!   test the bits you know ([`NetworkFlags::unknown_bits`] names the
+//!   others), and when adding a flag pass the word you read with your bit
+//!   or-ed in: the kernel accepts the bits it reported, and clearing one
+//!   fails with `EPERM`.
+//! * Option bits of the third argument may be added the same way; a
+//!   kernel that does not know one answers `EINVAL`.
 //!
 //! # Why the option numbers are ASCII magic
 //!
@@ -48,9 +81,11 @@
 //! ```
 #![no_std]
 #![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
 
 mod lsm_id;
 mod prctl_options;
+mod typed;
 mod wrappers;
 
 pub use lsm_id::LSM_ID_PRCTL_NETWORK;
@@ -58,6 +93,12 @@ pub use prctl_options::{
     PR_GET_NETWORK, PR_NETWORK_ALL_FLAGS, PR_NETWORK_OFF, PR_NETWORK_ON, PR_NETWORK_TSYNC,
     PR_SET_NETWORK,
 };
+pub use typed::{set_network, NetworkFlags, SetOptions};
 pub use wrappers::{
     prctl_get_network, prctl_network_raw, prctl_set_network, prctl_set_network_options,
 };
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

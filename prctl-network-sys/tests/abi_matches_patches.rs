@@ -2,9 +2,12 @@
 //! `../patches/*.patch` (Linux 6.12) and `../patches/7.3/*.patch` add to
 //! the uapi headers: one set of constants serves every kernel line.
 //!
-//! This test fails (it never skips) when `patches/` has no patch, when a
-//! define is missing from every patch, or when any occurrence of a define
-//! carries a different value than the crate.
+//! In the workspace this test fails (it never skips) when `patches/` has no
+//! patch, when a define is missing from every patch, or when any occurrence
+//! of a define carries a different value than the crate. Outside the
+//! workspace (the unpacked `.crate`, as a distribution builds it) there is
+//! no series to compare with: the comparison is skipped, saying so, and the
+//! parser's own tests still run.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -153,10 +156,23 @@ fn added_defines(text: &str, file: &str) -> Vec<Define> {
     out
 }
 
+/// `patches/` beside the crate, where the workspace keeps the series.
+fn patches_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches")
+}
+
+/// Whether the crate is built from the project's workspace (whose root
+/// `Cargo.toml` names this crate as a member) rather than from its
+/// unpacked `.crate`. Only outside it may the series be absent.
+fn in_workspace() -> bool {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    fs::read_to_string(root).is_ok_and(|t| t.contains("\"prctl-network-sys\""))
+}
+
 /// The series directories: `patches/` (Linux 6.12) and every kernel line
 /// below it (`patches/7.3/`), each with its own `series` file.
 fn series_dirs() -> Vec<PathBuf> {
-    let top = Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches");
+    let top = patches_dir();
     let mut dirs = vec![top.clone()];
     if let Ok(entries) = fs::read_dir(&top) {
         let mut sub: Vec<PathBuf> = entries
@@ -219,6 +235,15 @@ fn check(defines: &[Define], expected: &[(&str, u64)]) -> Vec<String> {
 /// of them with one set of constants.
 #[test]
 fn abi_matches_patches() {
+    if !patches_dir().exists() && !in_workspace() {
+        eprintln!(
+            "SKIPPED abi_matches_patches: no kernel series at {} (this is the packaged \
+             crate, not the prctl-network workspace); the constants are checked against \
+             the patches in the workspace",
+            patches_dir().display()
+        );
+        return;
+    }
     let dirs = series_dirs();
     assert!(
         dirs.len() >= 2,

@@ -39,7 +39,12 @@ pub enum Error {
     /// `no_new_privs` nor `CAP_SYS_ADMIN` (the same rule as for seccomp
     /// filters and Landlock).
     NoNewPrivsRequired,
-    /// A flags word has bits this crate does not know.
+    /// A flags word given to [`NetworkState::from_bits`] has bits this
+    /// crate does not know. (What the kernel reports is never refused for
+    /// that: see [`NetworkState::unknown_bits`].)
+    ///
+    /// [`NetworkState::from_bits`]: crate::NetworkState::from_bits
+    /// [`NetworkState::unknown_bits`]: crate::NetworkState::unknown_bits
     InvalidFlags {
         /// The flags word as received.
         bits: c_ulong,

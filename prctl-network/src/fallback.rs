@@ -1,6 +1,9 @@
 //! Best-effort mode: what to do when the kernel lacks `PR_SET_NETWORK`.
 
-use crate::{seccomp, Enforcement, Error, Fallback, ThreadScope};
+use crate::error::Error;
+use crate::status::{Enforcement, Fallback};
+use crate::threads::ThreadScope;
+use crate::{landlock_fallback, seccomp};
 
 /// Installs the seccomp filter, then the Landlock domain, on the calling
 /// thread, and with `all_threads` on every thread where the kernel can
@@ -14,7 +17,7 @@ pub(crate) fn apply(
 ) -> Result<Enforcement, Error> {
     let io_uring_rings_before = io_uring_rings();
     let seccomp_socket_filter = seccomp::install(all_threads)?;
-    let landlock = crate::landlock_fallback::restrict(all_threads)?;
+    let landlock = landlock_fallback::restrict(all_threads)?;
     let fallback = Fallback {
         seccomp_socket_filter,
         landlock_tcp: landlock.tcp,
@@ -31,8 +34,7 @@ pub(crate) fn apply(
         } else {
             others()
         },
-        // SAFETY: geteuid() cannot fail.
-        uid0: unsafe { libc::geteuid() } == 0,
+        uid0: nix::unistd::geteuid().is_root(),
         io_uring_rings_before,
     };
     Ok(if fallback.any() {

@@ -13,7 +13,7 @@
 //! with `EXDEV` in any domain that handles filesystem access. Closing
 //! `/proc/PID/mem` is worth that; `mv` copies on `EXDEV`.
 
-use crate::Error;
+use crate::error::Error;
 
 /// What Landlock enforces after [`restrict`].
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -48,9 +48,9 @@ pub(crate) fn restrict(all_threads: bool) -> Result<LandlockParts, Error> {
         },
     };
     let fs = AccessFs::MakeBlock | AccessFs::Refer;
-    let root = PathFd::new("/").map_err(|_| Error::Os {
+    let root = PathFd::new("/").map_err(|e| Error::Os {
         operation: "open(\"/\", O_PATH)",
-        errno: crate::restriction::last_errno(),
+        errno: os_errno(&e).unwrap_or(libc::EINVAL),
     })?;
     let status = Ruleset::default()
         .handle_access(fs)

@@ -23,7 +23,7 @@
 //! is `Documentation/userspace-api/prctl-network.rst` in the kernel series.
 //!
 //! ```no_run
-//! use prctl_network::{Error, Restriction};
+//! use prctl_network::Error;
 //!
 //! fn main() -> Result<(), Error> {
 //!     match prctl_network::set_off() {
@@ -61,6 +61,7 @@
 //! and Landlock; [`set_off`] sets `no_new_privs` first. See
 //! [`Restriction::no_new_privs`].
 #![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
 
 mod error;
 mod fallback;
@@ -80,3 +81,8 @@ pub use state::NetworkState;
 pub use status::{Enforcement, Fallback, Status};
 pub use support::{get, is_supported, probe, Support, UnknownReason};
 pub use threads::{thread_count, ThreadScope};
+
+/// The README's examples, compiled as doctests (warnings denied).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -4,7 +4,10 @@
 
 use std::fmt;
 
-use crate::{probe, Support};
+use nix::errno::Errno;
+use nix::sys::socket::{socket, AddressFamily, SockFlag, SockType};
+
+use crate::support::{probe, Support};
 
 /// What [`observe`] saw.
 ///
@@ -20,6 +23,9 @@ pub struct Observed {
     /// clear; `None`: the kernel lacks the series (or the flag is
     /// unreadable).
     pub kernel_flag: Option<bool>,
+    /// Flags the kernel reports that this crate does not know (a newer
+    /// kernel's; `0` otherwise), kept as they are.
+    pub unknown_flags: libc::c_ulong,
     /// `Seccomp: 2` in `/proc/self/status` (a filter is in force).
     pub seccomp_filter: bool,
     /// `NoNewPrivs: 1` in `/proc/self/status`.
@@ -53,6 +59,12 @@ impl fmt::Display for Observed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let word = |off: bool| if off { "off" } else { "on" };
         match self.kernel_flag {
+            Some(off) if self.unknown_flags != 0 => write!(
+                f,
+                "network: {} (and flags {:#x} unknown to this version)",
+                word(off),
+                self.unknown_flags
+            ),
             Some(off) => write!(f, "network: {}", word(off)),
             None => write!(
                 f,
@@ -82,9 +94,9 @@ impl fmt::Display for Observed {
 /// println!("{o}");
 /// ```
 pub fn observe() -> Observed {
-    let kernel_flag = match probe() {
-        Support::Available { state } => Some(state.is_off()),
-        _ => None,
+    let (kernel_flag, unknown_flags) = match probe() {
+        Support::Available { state } => (Some(state.is_off()), state.unknown_bits()),
+        _ => (None, 0),
     };
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
@@ -94,19 +106,42 @@ pub fn observe() -> Observed {
             .map(str::trim)
             .map(str::to_string)
     };
-    // SAFETY: plain socket() call; the descriptor is closed at once.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    let inet_socket_denied = if fd >= 0 {
-        // SAFETY: fd was just created and is ours.
-        unsafe { libc::close(fd) };
-        false
-    } else {
-        crate::restriction::last_errno() == libc::EPERM
-    };
+    // The descriptor, if any, is closed at once (dropped).
+    let inet_socket_denied = socket(
+        AddressFamily::Inet,
+        SockType::Datagram,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .err()
+        == Some(Errno::EPERM);
     Observed {
         kernel_flag,
+        unknown_flags,
         seccomp_filter: field("Seccomp:").as_deref() == Some("2"),
         no_new_privs: field("NoNewPrivs:").as_deref() == Some("1"),
         inet_socket_denied,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_flags_of_a_newer_kernel() {
+        let mut o = Observed {
+            kernel_flag: Some(true),
+            unknown_flags: 0,
+            seccomp_filter: false,
+            no_new_privs: true,
+            inet_socket_denied: true,
+        };
+        assert_eq!(o.to_string(), "network: off");
+        o.unknown_flags = 0x4;
+        assert_eq!(
+            o.to_string(),
+            "network: off (and flags 0x4 unknown to this version)"
+        );
     }
 }

@@ -1,11 +1,17 @@
 //! [`Restriction`] builder and the [`set_off`] shortcut.
 
-use prctl_network_sys::{prctl_set_network, prctl_set_network_options, PR_NETWORK_TSYNC};
+use nix::errno::Errno;
+use nix::sys::prctl;
+use prctl_network_sys::{set_network, NetworkFlags, SetOptions};
 
-use crate::support::{probe, Support, UnknownReason};
+use crate::error::Error;
+use crate::fallback;
+use crate::state::NetworkState;
 #[cfg(doc)]
-use crate::Fallback;
-use crate::{fallback, thread_count, Enforcement, Error, NetworkState, Status, ThreadScope};
+use crate::status::Fallback;
+use crate::status::{Enforcement, Status};
+use crate::support::{probe, Support, UnknownReason};
+use crate::threads::{thread_count, ThreadScope};
 
 /// Turns the process's network off: sets `no_new_privs`, then
 /// `PR_SET_NETWORK(PR_NETWORK_OFF, PR_NETWORK_TSYNC)`. Same as
@@ -269,19 +275,19 @@ impl Restriction {
             Support::Unknown {
                 error: UnknownReason::Errno(errno),
             } => return Err(Error::from_get_errno(errno)),
-            Support::Unknown {
-                error: UnknownReason::UnknownFlags(bits),
-            } => return Err(Error::InvalidFlags { bits }),
         };
-        let wanted = current.union(NetworkState::OFF);
+        // Flags a newer kernel reported and this crate does not know are
+        // passed back as they are: the kernel accepts its own bits, and
+        // dropping one would be refused (EPERM).
+        let wanted = NetworkFlags::from_bits(current.union(NetworkState::OFF).bits());
         if self.all_threads {
             if self.no_new_privs {
                 set_no_new_privs()?;
             }
-            if prctl_set_network_options(wanted.bits(), PR_NETWORK_TSYNC) != 0 {
+            if set_network(wanted, SetOptions::TSYNC) != 0 {
                 return Err(Error::from_prctl_errno(
                     "prctl(PR_SET_NETWORK, PR_NETWORK_TSYNC)",
-                    last_errno(),
+                    Errno::last_raw(),
                 ));
             }
             return Ok(Status {
@@ -294,10 +300,10 @@ impl Restriction {
         if self.no_new_privs {
             set_no_new_privs()?;
         }
-        if prctl_set_network(wanted.bits()) != 0 {
+        if set_network(wanted, SetOptions::NONE) != 0 {
             return Err(Error::from_prctl_errno(
                 "prctl(PR_SET_NETWORK)",
-                last_errno(),
+                Errno::last_raw(),
             ));
         }
         Ok(Status {
@@ -364,42 +370,15 @@ fn scope_after(before: Option<usize>) -> ThreadScope {
     ThreadScope::from_count(n)
 }
 
-pub(crate) fn last_errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+fn set_no_new_privs() -> Result<(), Error> {
+    prctl::set_no_new_privs().map_err(|errno| Error::Os {
+        operation: "prctl(PR_SET_NO_NEW_PRIVS)",
+        errno: errno as i32,
+    })
 }
 
-pub(crate) fn set_no_new_privs() -> Result<(), Error> {
-    // SAFETY: PR_SET_NO_NEW_PRIVS takes integer arguments only.
-    let r = unsafe {
-        libc::prctl(
-            libc::PR_SET_NO_NEW_PRIVS,
-            1 as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-        )
-    };
-    if r != 0 {
-        return Err(Error::Os {
-            operation: "prctl(PR_SET_NO_NEW_PRIVS)",
-            errno: last_errno(),
-        });
-    }
-    Ok(())
-}
-
-pub(crate) fn no_new_privs_is_set() -> bool {
-    // SAFETY: PR_GET_NO_NEW_PRIVS takes integer arguments only.
-    let r = unsafe {
-        libc::prctl(
-            libc::PR_GET_NO_NEW_PRIVS,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-        )
-    };
-    r == 1
+fn no_new_privs_is_set() -> bool {
+    prctl::get_no_new_privs().unwrap_or(false)
 }
 
 #[cfg(test)]

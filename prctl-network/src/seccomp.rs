@@ -47,8 +47,9 @@
 
 use libc::{sock_filter, sock_fprog};
 
-use crate::restriction::last_errno;
-use crate::Error;
+use nix::errno::Errno;
+
+use crate::error::Error;
 
 #[cfg(target_arch = "x86_64")]
 const AUDIT_ARCH: u32 = 0xc000_003e; // AUDIT_ARCH_X86_64
@@ -190,7 +191,7 @@ pub(crate) fn install(all_threads: bool) -> Result<bool, Error> {
                     &prog as *const sock_fprog,
                 )
             };
-            (r, last_errno())
+            (r, Errno::last_raw())
         };
         let (mut r, mut errno) = if all_threads {
             seccomp(libc::SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH)

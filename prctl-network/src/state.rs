@@ -3,12 +3,17 @@
 use libc::c_ulong;
 use prctl_network_sys::{PR_NETWORK_ALL_FLAGS, PR_NETWORK_OFF, PR_NETWORK_ON};
 
-use crate::Error;
+use crate::error::Error;
 
 /// The network restriction flags of a thread, as `PR_GET_NETWORK` reports
 /// them.
 ///
-/// Only known bits can be held: [`NetworkState::from_bits`] rejects others.
+/// A newer kernel may report flags this crate does not know yet: the state
+/// read from the kernel ([`get`](crate::get), [`probe`](crate::probe))
+/// keeps them ([`NetworkState::unknown_bits`]), and
+/// [`restrict`](crate::Restriction::restrict) adds `OFF` to them rather
+/// than failing. [`NetworkState::from_bits`], for words from elsewhere,
+/// rejects unknown bits; [`NetworkState::from_bits_retain`] keeps them.
 ///
 /// ```
 /// use prctl_network::NetworkState;
@@ -17,6 +22,10 @@ use crate::Error;
 /// assert!(NetworkState::OFF.is_off());
 /// assert_eq!(NetworkState::from_bits(1), Ok(NetworkState::OFF));
 /// assert!(NetworkState::from_bits(2).is_err());
+/// // A flag from a newer kernel, kept as it is.
+/// let newer = NetworkState::from_bits_retain(0b11);
+/// assert!(newer.is_off());
+/// assert_eq!(newer.unknown_bits(), 0b10);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct NetworkState(c_ulong);
@@ -70,6 +79,32 @@ impl NetworkState {
         } else {
             Ok(Self(bits))
         }
+    }
+
+    /// Builds a state from a raw flags word as it is, bits unknown to this
+    /// crate included (a newer kernel's flags).
+    ///
+    /// ```
+    /// use prctl_network::NetworkState;
+    ///
+    /// let s = NetworkState::from_bits_retain(0b101);
+    /// assert_eq!(s.bits(), 0b101);
+    /// assert_eq!(s.union(NetworkState::OFF), s);
+    /// ```
+    pub const fn from_bits_retain(bits: c_ulong) -> Self {
+        Self(bits)
+    }
+
+    /// The bits this crate does not know (`0` unless the state came from a
+    /// newer kernel through [`NetworkState::from_bits_retain`]).
+    ///
+    /// ```
+    /// use prctl_network::NetworkState;
+    /// assert_eq!(NetworkState::OFF.unknown_bits(), 0);
+    /// assert_eq!(NetworkState::from_bits_retain(1 << 4).unknown_bits(), 1 << 4);
+    /// ```
+    pub const fn unknown_bits(self) -> c_ulong {
+        self.0 & !PR_NETWORK_ALL_FLAGS
     }
 
     /// Whether every flag of `other` is also set in `self`.
@@ -137,6 +172,19 @@ mod tests {
                 NetworkState::from_bits(bits | 1),
                 Err(Error::InvalidFlags { bits: bits | 1 })
             );
+        }
+    }
+
+    #[test]
+    fn retains_unknown_bits_and_still_adds_off() {
+        for bit in 1..c_ulong::BITS {
+            let newer = NetworkState::from_bits_retain(1 << bit);
+            assert_eq!(newer.unknown_bits(), 1 << bit);
+            assert!(!newer.is_off());
+            let wanted = newer.union(NetworkState::OFF);
+            assert!(wanted.is_off());
+            assert_eq!(wanted.bits(), (1 << bit) | 1);
+            assert!(wanted.contains(newer));
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::ThreadScope;
+use crate::threads::ThreadScope;
 
 /// The outcome of a successful [`Restriction::restrict`](crate::Restriction::restrict)
 /// or [`set_off`](crate::set_off).
@@ -35,11 +35,13 @@ impl Status {
     ///
     /// ```
     /// use prctl_network::Status;
-    /// # fn f(status: Status) {
-    /// if !status.is_complete() {
-    ///     eprintln!("warning: network restriction incomplete: {status}");
+    ///
+    /// fn warn_if_incomplete(status: &Status) {
+    ///     if !status.is_complete() {
+    ///         eprintln!("warning: network restriction incomplete: {status}");
+    ///     }
     /// }
-    /// # }
+    /// # let _ = warn_if_incomplete;
     /// ```
     pub fn is_complete(&self) -> bool {
         self.enforcement == Enforcement::FullyEnforced && self.threads.is_whole_process()

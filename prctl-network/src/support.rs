@@ -1,8 +1,10 @@
 //! Probing the running kernel and reading the current state.
 
+use nix::errno::Errno;
 use prctl_network_sys::prctl_get_network;
 
-use crate::{Error, NetworkState};
+use crate::error::Error;
+use crate::state::NetworkState;
 
 /// Whether the running kernel provides `PR_SET_NETWORK`, as found by
 /// [`probe`].
@@ -19,14 +21,16 @@ use crate::{Error, NetworkState};
 pub enum Support {
     /// The kernel has the series and the LSM is enabled.
     Available {
-        /// The calling thread's current flags.
+        /// The calling thread's current flags, including any a newer
+        /// kernel reports and this crate does not know
+        /// ([`NetworkState::unknown_bits`]).
         state: NetworkState,
     },
     /// `PR_GET_NETWORK` is unknown (`EINVAL`): the series is missing or the
     /// `prctl_network` LSM is not enabled (`CONFIG_LSM` / `lsm=`).
     Missing,
     /// `PR_GET_NETWORK` failed otherwise (for instance a seccomp filter
-    /// denying `prctl()`), or reported flags this crate does not know.
+    /// denying `prctl()`).
     Unknown {
         /// What went wrong.
         error: UnknownReason,
@@ -39,8 +43,6 @@ pub enum Support {
 pub enum UnknownReason {
     /// `prctl()` failed with this errno (not `EINVAL`).
     Errno(i32),
-    /// The kernel reported flags unknown to this crate.
-    UnknownFlags(libc::c_ulong),
 }
 
 /// Asks the kernel with `PR_GET_NETWORK`; cheap (one system call) and
@@ -52,8 +54,13 @@ pub enum UnknownReason {
 /// ```
 pub fn probe() -> Support {
     let r = prctl_get_network();
+    support_from(r, if r < 0 { Errno::last_raw() } else { 0 })
+}
+
+/// What a `PR_GET_NETWORK` result `r` (with `errno` when negative) means.
+/// Flags unknown to this crate are kept: they come from a newer kernel.
+fn support_from(r: libc::c_int, errno: i32) -> Support {
     if r < 0 {
-        let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
         return if errno == libc::EINVAL {
             Support::Missing
         } else {
@@ -63,12 +70,8 @@ pub fn probe() -> Support {
         };
     }
     // r >= 0 here, so the conversion is lossless.
-    let bits = r as libc::c_ulong;
-    match NetworkState::from_bits(bits) {
-        Ok(state) => Support::Available { state },
-        Err(_) => Support::Unknown {
-            error: UnknownReason::UnknownFlags(bits),
-        },
+    Support::Available {
+        state: NetworkState::from_bits_retain(r as libc::c_ulong),
     }
 }
 
@@ -86,9 +89,9 @@ pub fn is_supported() -> bool {
 
 /// The calling thread's network restriction flags.
 ///
-/// Fails with [`Error::Unsupported`] on a kernel without the series, and
-/// with [`Error::InvalidFlags`] if the kernel reports flags this crate does
-/// not know.
+/// Fails with [`Error::Unsupported`] on a kernel without the series. Flags
+/// a newer kernel reports and this crate does not know are kept
+/// ([`NetworkState::unknown_bits`]).
 ///
 /// ```
 /// match prctl_network::get() {
@@ -104,8 +107,27 @@ pub fn get() -> Result<NetworkState, Error> {
         Support::Unknown {
             error: UnknownReason::Errno(errno),
         } => Err(Error::from_get_errno(errno)),
-        Support::Unknown {
-            error: UnknownReason::UnknownFlags(bits),
-        } => Err(Error::InvalidFlags { bits }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_flags_from_a_newer_kernel_are_kept() {
+        assert_eq!(
+            support_from(0b110, 0),
+            Support::Available {
+                state: NetworkState::from_bits_retain(0b110)
+            }
+        );
+        assert_eq!(support_from(-1, libc::EINVAL), Support::Missing);
+        assert_eq!(
+            support_from(-1, libc::EPERM),
+            Support::Unknown {
+                error: UnknownReason::Errno(libc::EPERM)
+            }
+        );
     }
 }

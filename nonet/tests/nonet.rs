@@ -1,12 +1,24 @@
 //! The `nonet` command. Host tests adapt to the kernel (with or without
 //! the series, checked with the raw prctl); VM-only tests are #[ignore]d.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use common::kernel_has_series;
+use nix::errno::Errno;
+
+/// Whether the kernel has the series (raw PR_GET_NETWORK, independent of
+/// the crates nonet is built on).
+fn kernel_has_series() -> bool {
+    let r = prctl_network_sys::prctl_get_network();
+    if r < 0 {
+        assert_eq!(
+            Errno::last(),
+            Errno::EINVAL,
+            "PR_GET_NETWORK failed otherwise"
+        );
+    }
+    r >= 0
+}
 
 /// The nonet binary: cargo's build path on the host, else from the VM's
 /// initramfs (/bin or $PATH).

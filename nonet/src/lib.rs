@@ -1,21 +1,28 @@
 //! `nonet`: run a command without the ability to open new network channels.
 //!
-//! See `nonet --help`. Exit status: 125 when nonet itself fails (usage,
-//! kernel support, restriction), 126 when the command cannot be executed,
-//! 127 when it is not found, as env(1) and nice(1) do; otherwise the
-//! command's own status (nonet execs it).
+//! The library half of the `nonet` binary: its manual ([`HELP`]), its exit
+//! statuses and its command line ([`parse`], with `lexopt`). The binary
+//! applies the restriction with the `prctl-network` crate and executes the
+//! command.
+//!
+//! Exit status: 125 when nonet itself fails (usage, kernel support,
+//! restriction), 126 when the command cannot be executed, 127 when it is
+//! not found, as env(1) and nice(1) do; otherwise the command's own status
+//! (nonet execs it).
+#![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
 
 use std::ffi::OsString;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, ExitCode};
 
-use prctl_network::{Enforcement, Error, Restriction, Support, ThreadScope};
+/// nonet itself failed: bad usage, kernel support, the restriction.
+pub const EXIT_FAILURE_NONET: u8 = 125;
+/// The command was found but could not be executed.
+pub const EXIT_CANNOT_EXECUTE: u8 = 126;
+/// The command was not found.
+pub const EXIT_NOT_FOUND: u8 = 127;
 
-const EXIT_FAILURE_NONET: u8 = 125;
-const EXIT_CANNOT_EXECUTE: u8 = 126;
-const EXIT_NOT_FOUND: u8 = 127;
-
-const HELP: &str = "\
+/// The manual, printed by `nonet --help`.
+pub const HELP: &str = "\
 NAME
     nonet - run a program without access to the network
 
@@ -121,23 +128,49 @@ SEE ALSO
     prctl(2), seccomp(2), landlock(7), setpriv(1), unshare(1)
 ";
 
-#[derive(Debug)]
-struct Options {
-    best_effort: bool,
-    quiet: bool,
-    allow_setuid: bool,
-    command: Vec<OsString>,
+/// How to run the command.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Options {
+    /// `--best-effort`: fall back to seccomp and Landlock.
+    pub best_effort: bool,
+    /// `-q`, `--quiet`: no warnings.
+    pub quiet: bool,
+    /// `--allow-setuid`: do not set `no_new_privs`.
+    pub allow_setuid: bool,
+    /// The command and its arguments (never empty).
+    pub command: Vec<OsString>,
 }
 
-#[derive(Debug)]
-enum Mode {
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Restrict, then execute a command.
     Run(Options),
+    /// `--status`.
     Status,
+    /// `-h`, `--help`.
     Help,
+    /// `-V`, `--version`.
     Version,
 }
 
-fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Mode, String> {
+/// Parses the arguments after the program name. Options end at the first
+/// argument that is not one (or at `--`): the rest is the command, with
+/// its own options.
+///
+/// ```
+/// use nonet::{parse, Mode};
+///
+/// let Ok(Mode::Run(o)) = parse(["--best-effort", "ls", "-l"].map(Into::into)) else {
+///     panic!()
+/// };
+/// assert!(o.best_effort);
+/// assert_eq!(o.command, ["ls", "-l"]);
+/// assert_eq!(parse(["--status"].map(Into::into)), Ok(Mode::Status));
+/// ```
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Mode, String> {
+    use lexopt::prelude::*;
+
     let mut opts = Options {
         best_effort: false,
         quiet: false,
@@ -145,26 +178,24 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Mode, String> {
         command: Vec::new(),
     };
     let mut status = false;
-    let mut args = args.into_iter();
-    for arg in args.by_ref() {
-        match arg.to_str() {
-            Some("--") => break,
-            Some("-h" | "--help") => return Ok(Mode::Help),
-            Some("-V" | "--version") => return Ok(Mode::Version),
-            Some("--best-effort") => opts.best_effort = true,
-            Some("-q" | "--quiet") => opts.quiet = true,
-            Some("--allow-setuid") => opts.allow_setuid = true,
-            Some("--status") => status = true,
-            Some(s) if s.starts_with('-') && s.len() > 1 => {
-                return Err(format!("unrecognized option '{s}'"))
-            }
-            _ => {
-                opts.command.push(arg);
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Short('h') | Long("help") => return Ok(Mode::Help),
+            Short('V') | Long("version") => return Ok(Mode::Version),
+            Long("best-effort") => opts.best_effort = true,
+            Short('q') | Long("quiet") => opts.quiet = true,
+            Long("allow-setuid") => opts.allow_setuid = true,
+            Long("status") => status = true,
+            Value(program) => {
+                opts.command.push(program);
+                opts.command
+                    .extend(parser.raw_args().map_err(|e| e.to_string())?);
                 break;
             }
+            _ => return Err(arg.unexpected().to_string()),
         }
     }
-    opts.command.extend(args);
     if status {
         if !opts.command.is_empty() || opts.best_effort || opts.quiet || opts.allow_setuid {
             return Err(
@@ -179,89 +210,6 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Mode, String> {
         return Err("no command given".into());
     }
     Ok(Mode::Run(opts))
-}
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("nonet: {msg}");
-    ExitCode::from(EXIT_FAILURE_NONET)
-}
-
-fn status() -> ExitCode {
-    match prctl_network::probe() {
-        Support::Available { .. } | Support::Missing => {
-            println!("{}", prctl_network::observe());
-            ExitCode::SUCCESS
-        }
-        other => fail(format!("cannot read the network restriction: {other:?}")),
-    }
-}
-
-fn run(opts: Options) -> ExitCode {
-    let restriction = Restriction::new()
-        .best_effort(opts.best_effort)
-        .no_new_privs(!opts.allow_setuid);
-    let status = match restriction.restrict() {
-        Ok(status) => status,
-        Err(e @ Error::Unsupported) => {
-            return fail(format!(
-                "{e}; use --best-effort to fall back to seccomp and Landlock"
-            ))
-        }
-        Err(e) => return fail(format!("cannot turn the network off: {e}")),
-    };
-    match &status.enforcement {
-        Enforcement::FullyEnforced => {}
-        Enforcement::NotEnforced => {
-            return fail(
-                "kernel lacks PR_SET_NETWORK, and neither seccomp nor Landlock is \
-                 available: refusing to run the command with network access",
-            )
-        }
-        _ if opts.quiet => {}
-        _ => eprintln!(
-            "nonet: warning: PR_SET_NETWORK unavailable; {status} \
-             (refused programs usually report a name-resolution failure)"
-        ),
-    }
-    // The fallback's warning above names its threads itself.
-    if status.enforcement == Enforcement::FullyEnforced
-        && status.threads != ThreadScope::WholeProcess
-        && !opts.quiet
-    {
-        eprintln!("nonet: warning: {status}");
-    }
-
-    let mut command = opts.command.into_iter();
-    let program = command.next().expect("parse() ensures a command");
-    let err = Command::new(&program).args(command).exec();
-    eprintln!(
-        "nonet: cannot execute '{}': {err}",
-        program.to_string_lossy()
-    );
-    ExitCode::from(if err.kind() == std::io::ErrorKind::NotFound {
-        EXIT_NOT_FOUND
-    } else {
-        EXIT_CANNOT_EXECUTE
-    })
-}
-
-fn main() -> ExitCode {
-    match parse(std::env::args_os().skip(1)) {
-        Ok(Mode::Help) => {
-            print!("{HELP}");
-            ExitCode::SUCCESS
-        }
-        Ok(Mode::Version) => {
-            println!("nonet (prctl-network) {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
-        Ok(Mode::Status) => status(),
-        Ok(Mode::Run(opts)) => run(opts),
-        Err(msg) => {
-            eprintln!("nonet: {msg}\nTry 'nonet --help' for more information.");
-            ExitCode::from(EXIT_FAILURE_NONET)
-        }
-    }
 }
 
 #[cfg(test)]
@@ -291,6 +239,8 @@ mod tests {
         let o = run_opts(&["--allow-setuid", "-"]);
         assert!(o.allow_setuid);
         assert_eq!(o.command, ["-"]);
+        let o = run_opts(&["ls", "--", "x"]);
+        assert_eq!(o.command, ["ls", "--", "x"]);
     }
 
     #[test]
@@ -309,5 +259,12 @@ mod tests {
         assert!(p(&[]).unwrap_err().contains("no command"));
         assert!(p(&["--best-effort"]).unwrap_err().contains("no command"));
         assert!(p(&["--bogus", "ls"]).unwrap_err().contains("'--bogus'"));
+        assert!(p(&["--best-effort=yes", "ls"]).is_err());
     }
 }
+
+/// The project README's Rust snippets, compiled as doctests (the README is
+/// not part of any published crate, so its check lives here).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ProjectReadmeDoctests;
