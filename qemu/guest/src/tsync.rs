@@ -17,8 +17,12 @@
 //! BENCH-TSYNC boot=T1 mech=prctl set=256s threads=256 busy=0 round=2 ticks=1234567 asleep=256
 //! ```
 
-use crate::{check, emit, errno, module_flags, seccomp_filter_with, ticks};
-use crate::{PR_GET_NETWORK, PR_NETWORK_OFF, PR_NETWORK_TSYNC, PR_SET_NETWORK};
+use crate::bench::{check, errno, error, module_flags, seccomp_filter_with, skip, ticks};
+use crate::pid1::emit;
+use prctl_network_sys::{
+    prctl_get_network, prctl_set_network_options, PR_NETWORK_OFF, PR_NETWORK_TSYNC,
+};
+use prctl_network_vm_protocol::{Event, TsyncSample};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -71,9 +75,8 @@ impl Mech {
     }
     fn call(self) -> Result<(), String> {
         match self {
-            // SAFETY: prctl with integer arguments.
             Mech::Prctl => check(
-                unsafe { libc::prctl(PR_SET_NETWORK, PR_NETWORK_OFF, PR_NETWORK_TSYNC, 0, 0) },
+                prctl_set_network_options(PR_NETWORK_OFF, PR_NETWORK_TSYNC),
                 "PR_SET_NETWORK(PR_NETWORK_TSYNC)",
             )
             .map(drop),
@@ -82,9 +85,9 @@ impl Mech {
     }
     /// Is the calling thread under the restriction?
     fn restricted(self) -> bool {
-        // SAFETY: prctl with integer arguments.
         match self {
-            Mech::Prctl => unsafe { libc::prctl(PR_GET_NETWORK, 0, 0, 0, 0) == 1 },
+            Mech::Prctl => prctl_get_network() == 1,
+            // SAFETY: prctl with integer arguments.
             Mech::Seccomp => unsafe { libc::prctl(libc::PR_GET_SECCOMP, 0, 0, 0, 0) == 2 },
         }
     }
@@ -107,7 +110,7 @@ fn asleep(tids: &[i32]) -> usize {
 }
 
 /// One sample, in a forked child: the BENCH-TSYNC line, or BENCH-ERROR.
-fn sample(mech: Mech, set: ThreadSet, round: u32, boot: &str) -> Result<String, String> {
+fn sample(mech: Mech, set: ThreadSet, round: u32, boot: &str) -> Result<Event, String> {
     // SAFETY: prctl with integer arguments.
     check(
         unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) },
@@ -193,14 +196,16 @@ fn sample(mech: Mech, set: ThreadSet, round: u32, boot: &str) -> Result<String, 
             set.n
         ));
     }
-    Ok(format!(
-        "BENCH-TSYNC boot={boot} mech={} set={} threads={} busy={} round={round} ticks={} asleep={sleeping}",
-        mech.name(),
-        set.label(),
-        set.n,
-        u8::from(set.busy),
-        t1 - t0
-    ))
+    Ok(Event::Tsync(TsyncSample {
+        boot: boot.to_string(),
+        mech: mech.name().to_string(),
+        set: set.label(),
+        threads: set.n,
+        busy: set.busy,
+        round,
+        ticks: t1 - t0,
+        asleep: sleeping,
+    }))
 }
 
 /// Runs one sample in a forked child; false on any error (printed).
@@ -216,11 +221,7 @@ fn run_sample(mech: Mech, set: ThreadSet, round: u32, boot: &str) -> bool {
                 0
             }
             Err(e) => {
-                emit(&format!(
-                    "BENCH-ERROR boot={boot} state=tsync op={}-{} msg={e}",
-                    mech.name(),
-                    set.label()
-                ));
+                error(boot, "tsync", format!("{}-{}", mech.name(), set.label()), e);
                 1
             }
         };
@@ -229,10 +230,7 @@ fn run_sample(mech: Mech, set: ThreadSet, round: u32, boot: &str) -> bool {
         unsafe { libc::_exit(code) };
     }
     if pid < 0 {
-        emit(&format!(
-            "BENCH-ERROR boot={boot} state=tsync op=fork msg={}",
-            std::io::Error::last_os_error()
-        ));
+        error(boot, "tsync", "fork", std::io::Error::last_os_error());
         return false;
     }
     let mut st = 0;
@@ -247,9 +245,11 @@ pub fn bench(rounds: u32, sets: &[ThreadSet], boot: &str) -> bool {
     if module_flags().is_some() {
         mechs.insert(0, Mech::Prctl);
     } else {
-        emit(&format!(
-            "BENCH-SKIP boot={boot} state=tsync reason=the module is not enabled in this boot (seccomp only)"
-        ));
+        skip(
+            boot,
+            "tsync",
+            "the module is not enabled in this boot (seccomp only)",
+        );
     }
     let jobs: Vec<(Mech, ThreadSet)> = sets
         .iter()

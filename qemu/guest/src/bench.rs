@@ -1,4 +1,5 @@
-//! In-VM microbenchmarks for the `prctl_network` LSM (`cargo xtask bench`).
+//! Bench mode: in-VM microbenchmarks for the `prctl_network` LSM
+//! (`cargo xtask bench`).
 //!
 //! The 2009 series was turned down on cost ("dumping crap into everyone's
 //! kernel fast paths"). The project claims two things, and this program
@@ -94,23 +95,24 @@
 //! `--states auto|LIST` (default `auto`: `b,c,d,e` when the module answers
 //! `PR_GET_NETWORK`, else `a,d,e`), `--boot LABEL` (echoed in every line),
 //! `--tsync-rounds N` (default 0), `--tsync-sets LIST`.
+//!
+//! As PID 1 (how `cargo xtask bench` boots it, with the options after `--`
+//! on the kernel command line) it mounts what the benchmark needs and
+//! brings `lo` up first, nothing else runs in the guest; run by hand it
+//! measures in the running system.
 
+use crate::pid1::{self, emit, Mount};
+use crate::tsync;
+use prctl_network_sys::{prctl_get_network, prctl_set_network, PR_NETWORK_OFF};
+use prctl_network_vm_protocol::{BenchSample, Event};
+use std::fmt::Display;
 use std::io::Write;
 use std::time::Instant;
-
-mod tsync;
-
-// Same values as prctl-network-sys (include/uapi/linux/prctl.h of the
-// series), kept local so the crate depends on libc only.
-const PR_SET_NETWORK: libc::c_int = 0x4e45_5453;
-const PR_GET_NETWORK: libc::c_int = 0x4e45_5447;
-const PR_NETWORK_OFF: libc::c_ulong = 1;
 
 // seccomp / classic BPF (linux/seccomp.h, linux/filter.h, linux/audit.h).
 const SECCOMP_MODE_FILTER: libc::c_ulong = 2;
 const SECCOMP_SET_MODE_FILTER: libc::c_ulong = 1;
 const SECCOMP_FILTER_FLAG_TSYNC: libc::c_ulong = 1;
-const PR_NETWORK_TSYNC: libc::c_ulong = 1;
 const SECCOMP_RET_KILL_PROCESS: u32 = 0x8000_0000;
 const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
 const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
@@ -236,17 +238,26 @@ fn ops_for(s: State) -> &'static [Op] {
     }
 }
 
-/// One console line in a single write(2), so that nothing interleaves with it.
-fn emit(line: &str) {
-    let mut s = String::with_capacity(line.len() + 1);
-    s.push_str(line);
-    s.push('\n');
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(s.as_bytes());
-    let _ = out.flush();
+/// A `BENCH-ERROR boot=B state=S op=O msg=M` line.
+pub fn error(boot: &str, state: impl Display, op: impl Display, msg: impl Display) {
+    emit(&Event::BenchError {
+        boot: boot.to_string(),
+        state: state.to_string(),
+        op: op.to_string(),
+        msg: msg.to_string(),
+    });
 }
 
-fn errno() -> i32 {
+/// A `BENCH-SKIP boot=B state=S reason=R` line.
+pub fn skip(boot: &str, state: impl Display, reason: impl Display) {
+    emit(&Event::BenchSkip {
+        boot: boot.to_string(),
+        state: state.to_string(),
+        reason: reason.to_string(),
+    });
+}
+
+pub fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
@@ -273,9 +284,8 @@ fn sockaddr_in(port: u16) -> libc::sockaddr_in {
 }
 
 /// Module present? `PR_GET_NETWORK` answers 0/1 with it, `EINVAL` without.
-fn module_flags() -> Option<i32> {
-    // SAFETY: prctl with integer arguments only.
-    let r = unsafe { libc::prctl(PR_GET_NETWORK, 0, 0, 0, 0) };
+pub fn module_flags() -> Option<i32> {
+    let r = prctl_get_network();
     (r >= 0).then_some(r)
 }
 
@@ -304,7 +314,7 @@ struct Fixture {
     unix_path: String,
 }
 
-fn check(r: libc::c_int, what: &str) -> Result<libc::c_int, String> {
+pub fn check(r: libc::c_int, what: &str) -> Result<libc::c_int, String> {
     if r < 0 {
         Err(format!("{what}: {}", std::io::Error::last_os_error()))
     } else {
@@ -502,7 +512,7 @@ fn expected(state: State, op: Op) -> &'static [i32] {
 /// The seccomp filter of state `d`, installed with `prctl(PR_SET_SECCOMP)`,
 /// or with `seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC)` on
 /// every thread when `tsync` (the TSYNC comparison, see tsync.rs).
-fn seccomp_filter_with(tsync: bool) -> Result<(), String> {
+pub fn seccomp_filter_with(tsync: bool) -> Result<(), String> {
     let stmt = |code, k| SockFilter {
         code,
         jt: 0,
@@ -612,11 +622,7 @@ fn enter(state: State) -> Result<(), String> {
     match state {
         State::A | State::B => Ok(()),
         State::C => {
-            // SAFETY: prctl with integer arguments.
-            check(
-                unsafe { libc::prctl(PR_SET_NETWORK, PR_NETWORK_OFF, 0, 0, 0) },
-                "PR_SET_NETWORK",
-            )?;
+            check(prctl_set_network(PR_NETWORK_OFF), "PR_SET_NETWORK")?;
             match module_flags() {
                 Some(1) => Ok(()),
                 other => Err(format!("PR_GET_NETWORK after PR_SET_NETWORK: {other:?}")),
@@ -698,7 +704,7 @@ fn settle() {
 }
 
 /// The time stamp counter (see the crate docs: under QEMU TCG the host's TSC).
-fn ticks() -> u64 {
+pub fn ticks() -> u64 {
     // SAFETY: rdtsc is available on every x86_64 CPU.
     unsafe { core::arch::x86_64::_rdtsc() }
 }
@@ -718,31 +724,28 @@ fn child(state: State, round: u32, iters: u64, boot: &str, tpn: f64) -> i32 {
     let fx = match Fixture::new() {
         Ok(f) => f,
         Err(e) => {
-            emit(&format!(
-                "BENCH-ERROR boot={boot} state={} op=setup msg={e}",
-                state.letter()
-            ));
+            error(boot, state.letter(), "setup", e);
             return 1;
         }
     };
     if let Err(e) = enter(state) {
-        emit(&format!(
-            "BENCH-ERROR boot={boot} state={} op=restrict msg={e}",
-            state.letter()
-        ));
+        error(boot, state.letter(), "restrict", e);
         return 1;
     }
     let mut status = 0;
     for &op in ops_for(state) {
         match measure(&fx, state, op, iters) {
-            Ok(t) => emit(&format!(
-                "BENCH boot={boot} state={} op={} round={round} iters={iters} ticks_per_op={t:.1} ns_per_op={:.1}",
-                state.letter(),
-                op.name(),
-                t / tpn
-            )),
+            Ok(t) => emit(&Event::Bench(BenchSample {
+                boot: boot.to_string(),
+                state: state.letter(),
+                op: op.name().to_string(),
+                round,
+                iters,
+                ticks_per_op: t,
+                ns_per_op: t / tpn,
+            })),
             Err(e) => {
-                emit(&format!("BENCH-ERROR boot={boot} state={} op={} msg={e}", state.letter(), op.name()));
+                error(boot, state.letter(), op.name(), e);
                 status = 1;
             }
         }
@@ -769,21 +772,24 @@ fn run_state(state: State, round: u32, iters: u64, boot: &str, tpn: f64) -> bool
         unsafe { libc::_exit(code) };
     }
     if pid < 0 {
-        emit(&format!(
-            "BENCH-ERROR boot={boot} state={} op=fork msg={}",
+        error(
+            boot,
             state.letter(),
-            std::io::Error::last_os_error()
-        ));
+            "fork",
+            std::io::Error::last_os_error(),
+        );
         return false;
     }
     let mut st = 0;
     // SAFETY: waiting for our own child.
     while unsafe { libc::waitpid(pid, &mut st, 0) } < 0 && errno() == libc::EINTR {}
     if !(libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0) {
-        emit(&format!(
-            "BENCH-ERROR boot={boot} state={} op=child msg=wait status {st:#x}",
-            state.letter()
-        ));
+        error(
+            boot,
+            state.letter(),
+            "child",
+            format!("wait status {st:#x}"),
+        );
         return false;
     }
     true
@@ -798,7 +804,7 @@ struct Args {
     tsync_sets: Vec<tsync::ThreadSet>,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut a = Args {
         rounds: 10,
         iters: 2000,
@@ -808,14 +814,14 @@ fn parse_args() -> Result<Args, String> {
         tsync_sets: Vec::new(),
     };
     let mut sets = tsync::DEFAULT_SETS.to_string();
-    let mut it = std::env::args().skip(1);
+    let mut it = args.iter().cloned();
     while let Some(arg) = it.next() {
         let (k, inline) = match arg.split_once('=') {
             Some((k, v)) => (k.to_string(), Some(v.to_string())),
             None => (arg.clone(), None),
         };
         if k == "--help" || k == "-h" {
-            println!("prctl-network-bench [--rounds N] [--iters M] [--states auto|a,b,c,d,e] [--boot LABEL] [--tsync-rounds N] [--tsync-sets {}]", tsync::DEFAULT_SETS);
+            println!("init (bench mode) [--rounds N] [--iters M] [--states auto|a,b,c,d,e] [--boot LABEL] [--tsync-rounds N] [--tsync-sets {}]", tsync::DEFAULT_SETS);
             std::process::exit(0);
         }
         let v = match inline.or_else(|| it.next()) {
@@ -855,78 +861,74 @@ fn parse_args() -> Result<Args, String> {
     Ok(a)
 }
 
-fn main() {
+/// Bench mode with the program's arguments (without `argv[0]`): as PID 1,
+/// set up, measure, power off; run by hand, measure and exit.
+pub fn main(args: &[String]) -> ! {
     // SAFETY: getpid cannot fail.
     let pid1 = unsafe { libc::getpid() } == 1;
     if pid1 {
         pid1_setup();
     }
-    let code = match parse_args() {
+    let code = match parse_args(args) {
         Ok(args) => bench(&args),
         Err(e) => {
-            emit(&format!("BENCH-ERROR boot=- state=- op=args msg={e}"));
+            error("-", "-", "args", e);
             2
         }
     };
     if pid1 {
-        // SAFETY: sync and reboot; under QEMU -no-reboot this ends the VM.
-        unsafe {
-            libc::sync();
-            libc::reboot(libc::RB_AUTOBOOT);
-        }
-        loop {
-            std::thread::sleep(std::time::Duration::from_secs(1));
-        }
+        pid1::power_off();
     }
     std::process::exit(code);
 }
 
-/// As the VM's /init (`cargo xtask bench` boots it so, with the options
-/// after `--` on the kernel command line): mount what the benchmark needs
-/// and bring `lo` up, nothing else runs in the guest.
+/// The mounts of the bench VM: proc, sysfs, /tmp (the `AF_UNIX` socket),
+/// and securityfs for `BENCH-INFO lsm=` (the active modules; absent without
+/// SECURITYFS, which is no problem worth a line).
+const MOUNTS: [Mount; 4] = [
+    Mount {
+        source: "proc",
+        target: "/proc",
+        fstype: "proc",
+        flags: 0,
+        data: "",
+    },
+    Mount {
+        source: "sysfs",
+        target: "/sys",
+        fstype: "sysfs",
+        flags: 0,
+        data: "",
+    },
+    Mount {
+        source: "tmpfs",
+        target: "/tmp",
+        fstype: "tmpfs",
+        flags: 0,
+        data: "",
+    },
+    Mount {
+        source: "securityfs",
+        target: "/sys/kernel/security",
+        fstype: "securityfs",
+        flags: 0,
+        data: "",
+    },
+];
+
+/// As the VM's /init: mount what the benchmark needs and bring `lo` up.
 fn pid1_setup() {
-    for (src, target, fstype) in [
-        ("proc", "/proc", "proc"),
-        ("sysfs", "/sys", "sysfs"),
-        ("tmpfs", "/tmp", "tmpfs"),
-    ] {
-        let _ = std::fs::create_dir_all(target);
-        let c = |s: &str| std::ffi::CString::new(s).expect("no NUL");
-        let (s, t, f) = (c(src), c(target), c(fstype));
-        // SAFETY: valid NUL-terminated strings, no data argument.
-        if unsafe { libc::mount(s.as_ptr(), t.as_ptr(), f.as_ptr(), 0, std::ptr::null()) } != 0 {
-            emit(&format!(
-                "BENCH-INFO mount {fstype} on {target}: {}",
-                std::io::Error::last_os_error()
-            ));
+    for m in &MOUNTS[..3] {
+        if let Err(e) = m.mount() {
+            emit(&Event::BenchInfo(format!(
+                "mount {} on {}: {e}",
+                m.fstype, m.target
+            )));
         }
     }
-    // For BENCH-INFO lsm= (the active modules); absent without SECURITYFS.
-    // SAFETY: valid NUL-terminated strings, no data argument.
-    unsafe {
-        libc::mount(
-            c"securityfs".as_ptr(),
-            c"/sys/kernel/security".as_ptr(),
-            c"securityfs".as_ptr(),
-            0,
-            std::ptr::null(),
-        );
-    }
-    // SAFETY: an ioctl on a zeroed ifreq naming "lo".
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
-        let mut ifr: libc::ifreq = std::mem::zeroed();
-        for (d, s) in ifr.ifr_name.iter_mut().zip(b"lo") {
-            *d = *s as libc::c_char;
-        }
-        ifr.ifr_ifru.ifru_flags = (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
-        if fd < 0 || libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr) != 0 {
-            emit(&format!(
-                "BENCH-INFO bringing lo up: {}",
-                std::io::Error::last_os_error()
-            ));
-        }
-        libc::close(fd);
+    let _ = MOUNTS[3].mount();
+    if let Err(e) = pid1::if_up("lo") {
+        emit(&Event::BenchInfo(format!("bringing lo up: {}", e.err)));
     }
 }
 
@@ -934,8 +936,7 @@ fn bench(args: &Args) -> i32 {
     let boot = args.boot.as_str();
     let module = module_flags();
     let abi = landlock_abi();
-    // SAFETY: sysconf has no preconditions.
-    let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    let cpus = pid1::cpus();
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let clock = || {
         std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource")
@@ -951,8 +952,8 @@ fn bench(args: &Args) -> i32 {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let tpn = ticks_per_ns(1000);
-    emit(&format!(
-        "BENCH-INFO boot={boot} module={} landlock_abi={abi} cpus={cpus} kernel={} clocksource={} tsc_ghz={tpn:.3} rounds={} iters={} lsm={}",
+    emit(&Event::BenchInfo(format!(
+        "boot={boot} module={} landlock_abi={abi} cpus={cpus} kernel={} clocksource={} tsc_ghz={tpn:.3} rounds={} iters={} lsm={}",
         match module {
             Some(f) => format!("enabled(flags={f})"),
             None => "absent".into(),
@@ -964,7 +965,7 @@ fn bench(args: &Args) -> i32 {
         std::fs::read_to_string("/sys/kernel/security/lsm")
             .unwrap_or_else(|_| "?".into())
             .trim()
-    ));
+    )));
     let mut states = args.states.clone().unwrap_or_else(|| {
         if module.is_some() {
             vec![State::B, State::C, State::D, State::E]
@@ -985,10 +986,7 @@ fn bench(args: &Args) -> i32 {
             _ => None,
         };
         if let Some(why) = why {
-            emit(&format!(
-                "BENCH-SKIP boot={boot} state={} reason={why}",
-                s.letter()
-            ));
+            skip(boot, s.letter(), why);
         }
         why.is_none()
     });
@@ -1004,9 +1002,10 @@ fn bench(args: &Args) -> i32 {
             ok &= run_state(s, round, args.iters, boot, tpn);
         }
     }
-    emit(&format!(
-        "BENCH-DONE boot={boot} ok={ok} secs={:.1}",
-        start.elapsed().as_secs_f64()
-    ));
+    emit(&Event::BenchDone {
+        boot: boot.to_string(),
+        ok,
+        secs: start.elapsed().as_secs_f64(),
+    });
     i32::from(!ok)
 }

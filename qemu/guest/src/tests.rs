@@ -1,12 +1,9 @@
-//! PID 1 of the prctl-network test VM.
-//!
-//! Mounts proc, sysfs, devtmpfs and /tmp; brings `lo` up; reads `pn.*`
-//! options from the kernel command line; runs every program under /tests
-//! as root and then as uid/gid 1000 with a per-program timeout; reports one
-//! `VMTEST ok|FAIL|skip <program>::<test> [root|user]` console line per
-//! test, the output of failing programs as `VMTEST-OUT` lines, checks the
-//! kernel log, prints `VMTEST-DONE passed=N failed=M skipped=K` and reboots
-//! (QEMU runs with -no-reboot, so that ends it).
+//! Test mode (`cargo xtask vm-test`, `cargo xtask run`): runs every
+//! program under /tests as root and then as uid/gid 1000 with a per-program
+//! timeout; reports one `VMTEST ok|FAIL|skip <program>::<test> [root|user]`
+//! console line per test, the output of failing programs as `VMTEST-OUT`
+//! lines, checks the kernel log and prints `VMTEST-DONE passed=N failed=M
+//! skipped=K`.
 //!
 //! Kernel command line options:
 //!   pn.shell=1      interactive /bin/sh instead of the tests (`cargo xtask run`)
@@ -16,39 +13,26 @@
 //!   pn.timeout=S    per-program timeout in seconds (default 300)
 //!   pn.kmemleak=1   trigger a kmemleak scan at the end and report leaks
 
+use crate::pid1::{self, cstr, emit, Mount};
+use prctl_network_vm_protocol::{Event, TestResult, Verdict, Who};
 use std::ffi::CString;
-use std::io::Write;
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const USER_ID: u32 = 1000;
 
-/// One console line in a single write(2), so kernel messages cannot split it.
-fn emit(line: &str) {
-    let mut s = String::with_capacity(line.len() + 1);
-    s.push_str(line);
-    s.push('\n');
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(s.as_bytes());
-    let _ = out.flush();
+fn info(text: impl Into<String>) {
+    emit(&Event::Info(text.into()));
 }
 
-fn cstr(s: &str) -> CString {
-    CString::new(s).expect("no NUL in strings we build")
-}
-
-fn mount(src: &str, target: &str, fstype: &str, flags: libc::c_ulong, data: &str) {
-    let _ = std::fs::create_dir_all(target);
-    let (s, t, f, d) = (cstr(src), cstr(target), cstr(fstype), cstr(data));
-    // SAFETY: valid NUL-terminated strings.
-    let r = unsafe { libc::mount(s.as_ptr(), t.as_ptr(), f.as_ptr(), flags, d.as_ptr().cast()) };
-    if r != 0 {
-        emit(&format!(
-            "VMTEST-INFO mount {fstype} on {target} failed: {}",
-            std::io::Error::last_os_error()
-        ));
-    }
+fn verdict(verdict: Verdict, program: &str, test: &str, who: Who, reason: Option<String>) {
+    emit(&Event::Test(TestResult {
+        verdict,
+        program: program.to_string(),
+        test: test.to_string(),
+        who,
+        reason,
+    }));
 }
 
 struct Opts {
@@ -88,88 +72,8 @@ fn parse_cmdline() -> Opts {
     o
 }
 
-fn lo_up() -> Result<(), String> {
-    // SAFETY: plain socket/ioctl calls on a zeroed ifreq.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return Err(format!("socket: {}", std::io::Error::last_os_error()));
-        }
-        let mut ifr: libc::ifreq = std::mem::zeroed();
-        for (i, b) in b"lo".iter().enumerate() {
-            ifr.ifr_name[i] = *b as libc::c_char;
-        }
-        if libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut ifr) != 0 {
-            let e = std::io::Error::last_os_error();
-            libc::close(fd);
-            return Err(format!("SIOCGIFFLAGS lo: {e}"));
-        }
-        ifr.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
-        if libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr) != 0 {
-            let e = std::io::Error::last_os_error();
-            libc::close(fd);
-            return Err(format!("SIOCSIFFLAGS lo: {e}"));
-        }
-        libc::close(fd);
-    }
-    // Verify 127.0.0.1 carries traffic.
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("bind 127.0.0.1: {e}"))?;
-    s.set_read_timeout(Some(Duration::from_secs(2))).ok();
-    let addr = s.local_addr().map_err(|e| e.to_string())?;
-    s.send_to(b"ping", addr)
-        .map_err(|e| format!("send to {addr}: {e}"))?;
-    let mut buf = [0u8; 8];
-    let (n, _) = s
-        .recv_from(&mut buf)
-        .map_err(|e| format!("recv on {addr}: {e}"))?;
-    if &buf[..n] != b"ping" {
-        return Err("loopback returned garbage".into());
-    }
-    Ok(())
-}
-
-/// A second interface for the path tests: `dummy0` up, with a routable
-/// IPv6 prefix (2001:db8::1/64, documentation space), so that the
-/// redirection tests can send to 2001:db8::77 (out of `dummy0`, where it
-/// vanishes) and a sniffer on `dummy0` sees where a packet went. (A prefix
-/// on `lo` would become a reject route.)
-fn dummy_routable_v6() -> Result<(), String> {
-    // SAFETY: plain socket/ioctl calls on zeroed request structures.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET6, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return Err(format!("socket: {}", std::io::Error::last_os_error()));
-        }
-        let fail = |what: &str| {
-            let e = std::io::Error::last_os_error();
-            libc::close(fd);
-            Err(format!("{what}: {e}"))
-        };
-        let mut ifr: libc::ifreq = std::mem::zeroed();
-        for (i, b) in b"dummy0".iter().enumerate() {
-            ifr.ifr_name[i] = *b as libc::c_char;
-        }
-        if libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut ifr) != 0 {
-            return fail("SIOCGIFFLAGS dummy0");
-        }
-        ifr.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
-        if libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr) != 0 {
-            return fail("SIOCSIFFLAGS dummy0");
-        }
-        let mut req: libc::in6_ifreq = std::mem::zeroed();
-        req.ifr6_addr.s6_addr = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-        req.ifr6_prefixlen = 64;
-        req.ifr6_ifindex = libc::if_nametoindex(c"dummy0".as_ptr()) as libc::c_int;
-        if libc::ioctl(fd, libc::SIOCSIFADDR, &req) != 0 {
-            return fail("SIOCSIFADDR dummy0 2001:db8::1/64");
-        }
-        libc::close(fd);
-    }
-    Ok(())
-}
-
 fn run_shell() {
-    emit("VMTEST-INFO pn.shell=1: starting /bin/sh (tests in /tests, binaries in /usr/bin; `exit` reboots)");
+    info("pn.shell=1: starting /bin/sh (tests in /tests, binaries in /usr/bin; `exit` reboots)");
     // SAFETY: fork/exec; the child only calls async-signal-safe functions.
     unsafe {
         let pid = libc::fork();
@@ -365,14 +269,14 @@ struct Totals {
     skipped: u64,
 }
 
-fn libtest_verdict(r: &str) -> Option<&'static str> {
+fn libtest_verdict(r: &str) -> Option<Verdict> {
     let r = r.trim();
     if r == "ok" {
-        Some("ok")
+        Some(Verdict::Ok)
     } else if r == "FAILED" {
-        Some("FAIL")
+        Some(Verdict::Fail)
     } else if r.starts_with("ignored") {
-        Some("skip")
+        Some(Verdict::Skip)
     } else {
         None
     }
@@ -380,7 +284,7 @@ fn libtest_verdict(r: &str) -> Option<&'static str> {
 
 /// libtest: `test NAME ... ok|FAILED|ignored[, reason]`
 #[cfg(test)]
-fn parse_libtest(line: &str) -> Option<(String, &'static str)> {
+fn parse_libtest(line: &str) -> Option<(String, Verdict)> {
     let (name, result) = libtest_start(line)?;
     Some((name, libtest_verdict(result)?))
 }
@@ -395,7 +299,7 @@ fn libtest_start(line: &str) -> Option<(String, &str)> {
 
 /// Results of a libtest run, including verdicts separated from their
 /// `test NAME ...` line by the test's own output.
-fn libtest_results(text: &str) -> Vec<(String, &'static str)> {
+fn libtest_results(text: &str) -> Vec<(String, Verdict)> {
     let mut out = Vec::new();
     let mut pending: Option<String> = None;
     for line in text.lines() {
@@ -413,9 +317,9 @@ fn libtest_results(text: &str) -> Vec<(String, &'static str)> {
             let t = line.trim_end();
             let v = libtest_verdict(t).or_else(|| {
                 if t.ends_with(" ok") {
-                    Some("ok")
+                    Some(Verdict::Ok)
                 } else if t.ends_with(" FAILED") {
-                    Some("FAIL")
+                    Some(Verdict::Fail)
                 } else {
                     None
                 }
@@ -430,7 +334,7 @@ fn libtest_results(text: &str) -> Vec<(String, &'static str)> {
 }
 
 /// TAP: `ok N name`, `not ok N name`, `ok N name # SKIP ...`
-fn parse_tap(line: &str) -> Option<(String, &'static str)> {
+fn parse_tap(line: &str) -> Option<(String, Verdict)> {
     let (ok, rest) = if let Some(r) = line.strip_prefix("not ok ") {
         (false, r)
     } else if let Some(r) = line.strip_prefix("ok ") {
@@ -452,18 +356,18 @@ fn parse_tap(line: &str) -> Option<(String, &'static str)> {
         name.to_string()
     };
     let verdict = if directive.starts_with("SKIP") {
-        "skip"
+        Verdict::Skip
     } else if ok || directive.starts_with("XFAIL") {
-        "ok"
+        Verdict::Ok
     } else {
-        "FAIL"
+        Verdict::Fail
     };
     Some((name, verdict))
 }
 
 fn run_one(path: &Path, kind: Kind, user: bool, opts: &Opts, totals: &mut Totals) {
     let prog = path.file_name().unwrap().to_string_lossy().to_string();
-    let who = if user { "user" } else { "root" };
+    let who = if user { Who::User } else { Who::Root };
     let mut args: Vec<String> = Vec::new();
     if kind == Kind::Rust {
         args.extend(["--include-ignored".into(), "--test-threads=1".into()]);
@@ -476,7 +380,7 @@ fn run_one(path: &Path, kind: Kind, user: bool, opts: &Opts, totals: &mut Totals
     let mut env: Vec<String> = vec![
         "PATH=/usr/bin:/bin".into(),
         format!("HOME={}", if user { "/tmp" } else { "/root" }),
-        format!("USER={}", if user { "user" } else { "root" }),
+        format!("USER={who}"),
         "TMPDIR=/tmp".into(),
         "PRCTL_NETWORK_VM=1".into(),
         "PRCTL_NETWORK_BIN_DIR=/usr/bin".into(),
@@ -485,27 +389,30 @@ fn run_one(path: &Path, kind: Kind, user: bool, opts: &Opts, totals: &mut Totals
     if let Some(c) = &opts.cases {
         env.push(format!("PROPTEST_CASES={c}"));
     }
-    emit(&format!("VMTEST-RUN {prog} [{who}]"));
+    emit(&Event::Run {
+        program: prog.clone(),
+        who,
+    });
     let start = Instant::now();
     let (out, exit) = run_program(path, &args, user, &env, opts.timeout);
     let text = String::from_utf8_lossy(&out);
     let mut any_fail = false;
     let mut any = false;
-    let results: Vec<(String, &'static str)> = match kind {
+    let results: Vec<(String, Verdict)> = match kind {
         Kind::Rust => libtest_results(&text),
         Kind::Kselftest => text.lines().filter_map(parse_tap).collect(),
     };
-    for (name, verdict) in results {
+    for (name, v) in results {
         any = true;
-        match verdict {
-            "ok" => totals.passed += 1,
-            "skip" => totals.skipped += 1,
-            _ => {
+        match v {
+            Verdict::Ok => totals.passed += 1,
+            Verdict::Skip => totals.skipped += 1,
+            Verdict::Fail => {
                 totals.failed += 1;
                 any_fail = true;
             }
         }
-        emit(&format!("VMTEST {verdict} {prog}::{name} [{who}]"));
+        verdict(v, &prog, &name, who, None);
     }
     let exit_ok = match &exit {
         Exit::Code(0) => true,
@@ -522,24 +429,28 @@ fn run_one(path: &Path, kind: Kind, user: bool, opts: &Opts, totals: &mut Totals
         // Crash, timeout or a non-zero exit without a FAILED line: one failure.
         totals.failed += 1;
         any_fail = true;
-        emit(&format!("VMTEST FAIL {prog}::<program> [{who}] ({why})"));
+        verdict(Verdict::Fail, &prog, "<program>", who, Some(why.clone()));
     }
     // Figures a test reports without judging them (kselftests print
     // `# pn-metric: <text>`), relayed whether the program passed or not.
     for metric in text.lines().filter_map(|l| l.strip_prefix("# pn-metric: ")) {
-        emit(&format!("VMTEST-INFO {prog} [{who}] {metric}"));
+        info(format!("{prog} [{who}] {metric}"));
     }
     if !any && exit_ok && kind == Kind::Kselftest {
-        emit(&format!("VMTEST-INFO {prog} [{who}] printed no TAP result"));
+        info(format!("{prog} [{who}] printed no TAP result"));
     }
     if any_fail {
+        let out = |line: String| {
+            emit(&Event::Out {
+                program: prog.clone(),
+                who,
+                line,
+            })
+        };
         for line in text.lines() {
-            emit(&format!("VMTEST-OUT {prog} [{who}] | {line}"));
+            out(line.to_string());
         }
-        emit(&format!(
-            "VMTEST-OUT {prog} [{who}] | ({why}, {:.1}s)",
-            start.elapsed().as_secs_f64()
-        ));
+        out(format!("({why}, {:.1}s)", start.elapsed().as_secs_f64()));
     }
 }
 
@@ -573,10 +484,73 @@ fn kernel_log() -> String {
     }
 }
 
+/// The mounts of the test VM, in order.
+const MOUNTS: [Mount; 6] = [
+    Mount {
+        source: "proc",
+        target: "/proc",
+        fstype: "proc",
+        flags: libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+        data: "",
+    },
+    Mount {
+        source: "sysfs",
+        target: "/sys",
+        fstype: "sysfs",
+        flags: libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+        data: "",
+    },
+    // securityfs: /sys/kernel/security/lsm names the active modules in
+    // order (the model reads it: a module before prctl_network answers
+    // first).
+    Mount {
+        source: "securityfs",
+        target: "/sys/kernel/security",
+        fstype: "securityfs",
+        flags: libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+        data: "",
+    },
+    Mount {
+        source: "devtmpfs",
+        target: "/dev",
+        fstype: "devtmpfs",
+        flags: libc::MS_NOSUID,
+        data: "mode=0755",
+    },
+    // Pseudo-terminals for the TIOCSTI tests (/dev/ptmx needs it beside it).
+    Mount {
+        source: "devpts",
+        target: "/dev/pts",
+        fstype: "devpts",
+        flags: libc::MS_NOSUID | libc::MS_NOEXEC,
+        data: "mode=0620,ptmxmode=0666",
+    },
+    Mount {
+        source: "tmpfs",
+        target: "/tmp",
+        fstype: "tmpfs",
+        flags: libc::MS_NOSUID | libc::MS_NODEV,
+        data: "mode=1777",
+    },
+];
+
+/// Mounts `m`; a failure is a `VMTEST-INFO` line.
+fn mount(m: &Mount) {
+    if let Err(e) = m.mount() {
+        info(format!("mount {} on {} failed: {e}", m.fstype, m.target));
+    }
+}
+
 fn check_kernel(opts: &Opts, totals: &mut Totals) {
     let mut report: Vec<String> = Vec::new();
     if opts.kmemleak {
-        mount("debugfs", "/sys/kernel/debug", "debugfs", 0, "");
+        mount(&Mount {
+            source: "debugfs",
+            target: "/sys/kernel/debug",
+            fstype: "debugfs",
+            flags: 0,
+            data: "",
+        });
         let ctl = "/sys/kernel/debug/kmemleak";
         if Path::new(ctl).exists() {
             // Two scans: objects must be seen unreferenced twice to be reported.
@@ -585,8 +559,8 @@ fn check_kernel(opts: &Opts, totals: &mut Totals) {
                 std::thread::sleep(Duration::from_secs(1));
             }
             let leaks = std::fs::read_to_string(ctl).unwrap_or_default();
-            emit(&format!(
-                "VMTEST-INFO kmemleak scan done: {} unreferenced object(s)",
+            info(format!(
+                "kmemleak scan done: {} unreferenced object(s)",
                 leaks.matches("unreferenced object").count()
             ));
             if !leaks.trim().is_empty() {
@@ -594,7 +568,7 @@ fn check_kernel(opts: &Opts, totals: &mut Totals) {
                 report.extend(leaks.lines().take(200).map(str::to_string));
             }
         } else {
-            emit("VMTEST-INFO pn.kmemleak=1 but /sys/kernel/debug/kmemleak is absent");
+            info("pn.kmemleak=1 but /sys/kernel/debug/kmemleak is absent");
         }
     }
     let log = kernel_log();
@@ -610,109 +584,69 @@ fn check_kernel(opts: &Opts, totals: &mut Totals) {
             i += 1;
         }
     }
-    if report.is_empty() {
+    let clean = report.is_empty();
+    if clean {
         totals.passed += 1;
-        emit("VMTEST ok kernel-log::clean [root]");
     } else {
         totals.failed += 1;
-        emit("VMTEST FAIL kernel-log::clean [root]");
-        for l in report {
-            emit(&format!("VMTEST-OUT kernel-log [root] | {l}"));
-        }
+    }
+    emit(&Event::KernelLog { clean });
+    for line in report {
+        emit(&Event::Out {
+            program: "kernel-log".into(),
+            who: Who::Root,
+            line,
+        });
     }
 }
 
-fn main() {
-    // Stay alive whatever happens to a child; SIGPIPE is irrelevant here.
-    mount(
-        "proc",
-        "/proc",
-        "proc",
-        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-        "",
-    );
-    mount(
-        "sysfs",
-        "/sys",
-        "sysfs",
-        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-        "",
-    );
-    // securityfs: /sys/kernel/security/lsm names the active modules in
-    // order (the model reads it: a module before prctl_network answers
-    // first).
-    mount(
-        "securityfs",
-        "/sys/kernel/security",
-        "securityfs",
-        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-        "",
-    );
-    mount("devtmpfs", "/dev", "devtmpfs", libc::MS_NOSUID, "mode=0755");
+/// Test mode, as PID 1: set the VM up, run the tests (or a shell), power off.
+pub fn main() -> ! {
+    for m in &MOUNTS[..4] {
+        mount(m);
+    }
     // /dev/net/tun as distributions' udev rules leave it (mode 0666):
     // opening it is no privilege, attaching to a device is.
     let _ = std::fs::set_permissions(
         "/dev/net/tun",
         std::os::unix::fs::PermissionsExt::from_mode(0o666),
     );
-    // Pseudo-terminals for the TIOCSTI tests (/dev/ptmx needs it beside it).
-    let _ = std::fs::create_dir_all("/dev/pts");
-    mount(
-        "devpts",
-        "/dev/pts",
-        "devpts",
-        libc::MS_NOSUID | libc::MS_NOEXEC,
-        "mode=0620,ptmxmode=0666",
-    );
-    mount(
-        "tmpfs",
-        "/tmp",
-        "tmpfs",
-        libc::MS_NOSUID | libc::MS_NODEV,
-        "mode=1777",
-    );
+    for m in &MOUNTS[4..] {
+        mount(m);
+    }
     let _ = std::fs::create_dir_all("/root");
     let opts = parse_cmdline();
-    // stdout is the console: keep it unbuffered-ish and never die on EPIPE.
-    let _ = std::io::stdout().as_raw_fd();
 
-    // A TCG guest has few entropy sources: until the CRNG is ready,
-    // anything that polls /dev/random (the getrandom crate's fallback, used
-    // by proptest's seeding) blocks forever. A blocking getrandom(2) makes
-    // the kernel generate jitter entropy and initialise the CRNG now.
-    let t = Instant::now();
-    let mut seed = [0u8; 32];
-    // SAFETY: writing into a local buffer.
-    let r = unsafe { libc::getrandom(seed.as_mut_ptr().cast(), seed.len(), 0) };
-    emit(&format!(
-        "VMTEST-INFO crng ready (getrandom {}, {:.1}s)",
-        if r == seed.len() as isize {
-            "ok"
-        } else {
-            "failed"
-        },
-        t.elapsed().as_secs_f64()
+    let (ok, took) = pid1::crng_ready();
+    info(format!(
+        "crng ready (getrandom {}, {:.1}s)",
+        if ok { "ok" } else { "failed" },
+        took.as_secs_f64()
     ));
-
-    // SAFETY: sysconf has no side effects.
-    let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
-    emit(&format!(
-        "VMTEST-INFO {cpus} CPU(s) online (the race and TSYNC tests want 2)"
+    info(format!(
+        "{} CPU(s) online (the race and TSYNC tests want 2)",
+        pid1::cpus()
     ));
 
     let mut totals = Totals::default();
-    match lo_up() {
-        Ok(()) => emit("VMTEST-INFO lo is up, 127.0.0.1 works"),
+    match pid1::loopback() {
+        Ok(()) => info("lo is up, 127.0.0.1 works"),
         Err(e) => {
             totals.failed += 1;
-            emit(&format!("VMTEST FAIL init::loopback [root] ({e})"));
+            verdict(Verdict::Fail, "init", "loopback", Who::Root, Some(e));
         }
     }
-    match dummy_routable_v6() {
-        Ok(()) => emit("VMTEST-INFO dummy0 is up with 2001:db8::1/64 (for the redirection tests)"),
+    match pid1::dummy0_v6() {
+        Ok(()) => info("dummy0 is up with 2001:db8::1/64 (for the redirection tests)"),
         Err(e) => {
             totals.failed += 1;
-            emit(&format!("VMTEST FAIL init::dummy0 [root] ({e})"));
+            verdict(
+                Verdict::Fail,
+                "init",
+                "dummy0",
+                Who::Root,
+                Some(e.to_string()),
+            );
         }
     }
 
@@ -731,8 +665,8 @@ fn main() {
                 progs.push((p, Kind::Kselftest));
             }
         }
-        emit(&format!(
-            "VMTEST-INFO {} test program(s), each as root then as uid {USER_ID}",
+        info(format!(
+            "{} test program(s), each as root then as uid {USER_ID}",
             progs.len()
         ));
         for (p, kind) in &progs {
@@ -741,38 +675,32 @@ fn main() {
             }
         }
         check_kernel(&opts, &mut totals);
-        emit(&format!(
-            "VMTEST-DONE passed={} failed={} skipped={}",
-            totals.passed, totals.failed, totals.skipped
-        ));
+        emit(&Event::Done {
+            passed: totals.passed,
+            failed: totals.failed,
+            skipped: totals.skipped,
+        });
     }
-    // SAFETY: sync and reboot; with QEMU -no-reboot this powers the VM off.
-    unsafe {
-        libc::sync();
-        libc::reboot(libc::RB_AUTOBOOT);
-    }
-    loop {
-        std::thread::sleep(Duration::from_secs(1));
-    }
+    pid1::power_off()
 }
 
 #[cfg(test)]
-mod tests {
+mod parsing {
     use super::*;
 
     #[test]
     fn libtest_lines() {
         assert_eq!(
             parse_libtest("test a::b ... ok"),
-            Some(("a::b".into(), "ok"))
+            Some(("a::b".into(), Verdict::Ok))
         );
         assert_eq!(
             parse_libtest("test a::b ... FAILED"),
-            Some(("a::b".into(), "FAIL"))
+            Some(("a::b".into(), Verdict::Fail))
         );
         assert_eq!(
             parse_libtest("test x ... ignored, needs vm"),
-            Some(("x".into(), "skip"))
+            Some(("x".into(), Verdict::Skip))
         );
         assert_eq!(parse_libtest("test result: ok. 3 passed"), None);
         assert_eq!(parse_libtest("running 3 tests"), None);
@@ -783,20 +711,27 @@ mod tests {
         let out = "running 3 tests\ntest a ... property a: 24 cases\nok\ntest b ... noise\nmore FAILED\ntest c ... ok\n";
         assert_eq!(
             libtest_results(out),
-            vec![("a".into(), "ok"), ("b".into(), "FAIL"), ("c".into(), "ok")]
+            vec![
+                ("a".into(), Verdict::Ok),
+                ("b".into(), Verdict::Fail),
+                ("c".into(), Verdict::Ok)
+            ]
         );
     }
 
     #[test]
     fn tap_lines() {
-        assert_eq!(parse_tap("ok 1 global.a"), Some(("global.a".into(), "ok")));
+        assert_eq!(
+            parse_tap("ok 1 global.a"),
+            Some(("global.a".into(), Verdict::Ok))
+        );
         assert_eq!(
             parse_tap("not ok 2 global.b"),
-            Some(("global.b".into(), "FAIL"))
+            Some(("global.b".into(), Verdict::Fail))
         );
         assert_eq!(
             parse_tap("ok 3 global.c # SKIP no cap"),
-            Some(("global.c".into(), "skip"))
+            Some(("global.c".into(), Verdict::Skip))
         );
         assert_eq!(parse_tap("# ok 1 nested"), None);
         assert_eq!(parse_tap("ok x"), None);
