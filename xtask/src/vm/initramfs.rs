@@ -15,6 +15,7 @@ use crate::kernel::Kernel;
 use crate::util::{project_root, say, Result, Step};
 use crate::vm::cpio::Cpio;
 use anyhow::bail;
+use cargo_metadata::{Message, TargetKind};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -76,51 +77,23 @@ pub(crate) struct Artifact {
     pub(crate) bin: bool,
 }
 
-fn json_str(s: &str, key: &str) -> Option<String> {
-    let pat = format!("\"{key}\":\"");
-    let start = s.find(&pat)? + pat.len();
-    let mut out = String::new();
-    let mut chars = s[start..].chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Some(out),
-            '\\' => match chars.next()? {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                other => out.push(other),
-            },
-            c => out.push(c),
-        }
-    }
-    None
-}
-
-fn parse_artifacts(stdout: &str) -> Vec<Artifact> {
-    let mut v = Vec::new();
-    for line in stdout.lines() {
-        if !line.contains("\"reason\":\"compiler-artifact\"") {
-            continue;
-        }
-        let Some(executable) = json_str(line, "executable") else {
-            continue;
-        };
-        let target = line.find("\"target\":{").map(|i| &line[i..]).unwrap_or("");
-        let name = json_str(target, "name").unwrap_or_default();
-        let kind = target
-            .find("\"kind\":[")
-            .map(|i| &target[i..])
-            .unwrap_or("");
-        let kind = &kind[..kind.find(']').unwrap_or(0)];
-        let profile = line.find("\"profile\":{").map(|i| &line[i..]).unwrap_or("");
-        let profile = &profile[..profile.find('}').unwrap_or(0)];
-        v.push(Artifact {
-            name,
-            executable,
-            test: profile.contains("\"test\":true"),
-            bin: kind.contains("\"bin\""),
-        });
-    }
-    v
+/// The compiler artifacts with an executable among cargo's
+/// `--message-format=json` messages (one a line; other lines are passed over).
+fn parse_artifacts(stdout: &[u8]) -> Vec<Artifact> {
+    Message::parse_stream(stdout)
+        .filter_map(|m| match m {
+            Ok(Message::CompilerArtifact(a)) => Some(a),
+            _ => None,
+        })
+        .filter_map(|a| {
+            Some(Artifact {
+                executable: a.executable?.into_string(),
+                test: a.profile.test,
+                bin: a.target.is_kind(TargetKind::Bin),
+                name: a.target.name,
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn run_cargo(mut c: Command, what: &str) -> Result<Vec<Artifact>> {
@@ -131,7 +104,7 @@ pub(crate) fn run_cargo(mut c: Command, what: &str) -> Result<Vec<Artifact>> {
             out.status
         );
     }
-    Ok(parse_artifacts(&String::from_utf8_lossy(&out.stdout)))
+    Ok(parse_artifacts(&out.stdout))
 }
 
 /// `foo-0123456789abcdef` -> `foo`
@@ -147,8 +120,20 @@ fn test_name(exe: &Path) -> String {
     }
 }
 
+/// Builds the guest's programs, the kselftests, and packs them with busybox
+/// into `<cache>/run/initramfs.cpio`.
 pub fn build(kernel: &Kernel) -> Result<Initramfs> {
     host_deps::ensure(&[host_deps::INITRAMFS])?;
+    require_test_crates()?;
+    let tests = test_executables()?;
+    let bins = binaries()?;
+    let kselftests = build_kselftests(kernel)?;
+    let path = pack(kernel, &bins, &tests, &kselftests)?;
+    Ok(Initramfs { path })
+}
+
+/// The crates whose tests the VM runs must be there.
+fn require_test_crates() -> Result<()> {
     let root = project_root();
     for (pkg, dir) in [
         ("prctl-network", "prctl-network"),
@@ -161,7 +146,12 @@ pub fn build(kernel: &Kernel) -> Result<Initramfs> {
             );
         }
     }
+    Ok(())
+}
 
+/// The static test executables of [`TEST_PACKAGES`] (`cargo test
+/// --no-run`), the host-only ones left out.
+fn test_executables() -> Result<Vec<Artifact>> {
     let step = Step::start(
         "initramfs",
         format!("static test executables (cargo test --no-run --target {TARGET})"),
@@ -182,21 +172,25 @@ pub fn build(kernel: &Kernel) -> Result<Initramfs> {
         tests.len(),
         HOST_ONLY_TESTS.join(", ")
     ));
+    Ok(tests)
+}
 
+/// The static binaries of [`TEST_PACKAGES`] and the guest's /init
+/// (`cargo build --bins`): name -> executable. A missing
+/// [`REQUIRED_BINS`] one is an error, a missing [`EXPECTED_BINS`] one a
+/// warning.
+fn binaries() -> Result<BTreeMap<String, String>> {
     let step = Step::start("initramfs", "static binaries (cargo build --bins)");
     let mut c = cargo("build");
     c.arg("--bins");
     for p in TEST_PACKAGES.iter().chain(["prctl-network-vm-init"].iter()) {
         c.args(["-p", p]);
     }
-    let bins: Vec<Artifact> = run_cargo(c, "cargo build --bins")?
+    let bin_map: BTreeMap<String, String> = run_cargo(c, "cargo build --bins")?
         .into_iter()
         .filter(|a| a.bin && !a.test)
+        .map(|a| (a.name, a.executable))
         .collect();
-    let mut bin_map: BTreeMap<String, String> = BTreeMap::new();
-    for b in &bins {
-        bin_map.insert(b.name.clone(), b.executable.clone());
-    }
     for r in REQUIRED_BINS {
         if !bin_map.contains_key(*r) {
             bail!("binary `{r}` was not built (expected from packages {TEST_PACKAGES:?} / prctl-network-vm-init)");
@@ -216,16 +210,51 @@ pub fn build(kernel: &Kernel) -> Result<Initramfs> {
         "bins: {}",
         bin_map.keys().cloned().collect::<Vec<_>>().join(" ")
     ));
+    Ok(bin_map)
+}
 
-    let kselftests = build_kselftests(kernel)?;
+type Archive = Cpio<std::io::BufWriter<std::fs::File>>;
 
+/// Writes the cpio (to a `.partial` file, renamed when complete), in this
+/// order: the skeleton, /init, busybox, /usr/bin, the Rust tests, the uapi
+/// headers, the kselftests.
+fn pack(
+    kernel: &Kernel,
+    bins: &BTreeMap<String, String>,
+    tests: &[Artifact],
+    kselftests: &[PathBuf],
+) -> Result<PathBuf> {
     let step = Step::start("initramfs", "writing the cpio");
     let run = cache::dir().join("run");
     std::fs::create_dir_all(&run)?;
     let path = run.join("initramfs.cpio");
     let tmp = run.join("initramfs.cpio.partial");
-    let f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    let mut a = Cpio::new(f);
+    let mut a = Cpio::new(std::io::BufWriter::new(std::fs::File::create(&tmp)?));
+    skeleton(&mut a)?;
+    a.file("init", 0o755, 0, 0, &read(&bins["init"])?)?;
+    busybox(&mut a)?;
+    usr_bin(&mut a, bins)?;
+    rust_tests(&mut a, tests)?;
+    uapi_headers(&mut a, kernel)?;
+    for k in kselftests {
+        let name = k.file_name().unwrap().to_string_lossy();
+        a.file(&format!("tests/kselftest/{name}"), 0o755, 0, 0, &read(k)?)?;
+    }
+    a.finish()?;
+    std::fs::rename(&tmp, &path)?;
+    let size = path.metadata()?.len();
+    step.done(format!(
+        "{} ({:.1} MB: {} rust test program(s), {} kselftest(s))",
+        path.display(),
+        size as f64 / 1e6,
+        tests.len(),
+        kselftests.len()
+    ));
+    Ok(path)
+}
+
+/// The directories, /dev/console and the files of /etc.
+fn skeleton(a: &mut Archive) -> Result<()> {
     for d in [
         "bin",
         "usr/bin",
@@ -265,15 +294,25 @@ pub fn build(kernel: &Kernel) -> Result<Initramfs> {
         0,
         b"passwd: files\ngroup: files\nhosts: files\n",
     )?;
+    Ok(())
+}
 
-    a.file("init", 0o755, 0, 0, &read(&bin_map["init"])?)?;
+/// The host's /bin/busybox and a link for each of its applets but `init`
+/// and `linuxrc` (our /init is the Rust one).
+fn busybox(a: &mut Archive) -> Result<()> {
     a.file("bin/busybox", 0o755, 0, 0, &read("/bin/busybox")?)?;
     for applet in busybox_applets()? {
         if applet != "busybox" && applet != "init" && applet != "linuxrc" {
             a.symlink(&format!("bin/{applet}"), "busybox")?;
         }
     }
-    for (name, exe) in &bin_map {
+    Ok(())
+}
+
+/// Every binary but init in /usr/bin ([`SETUID_BINS`] setuid root), and a
+/// link at its host build path.
+fn usr_bin(a: &mut Archive, bins: &BTreeMap<String, String>) -> Result<()> {
+    for (name, exe) in bins {
         if name == "init" {
             continue;
         }
@@ -285,8 +324,14 @@ pub fn build(kernel: &Kernel) -> Result<Initramfs> {
         a.file(&format!("usr/bin/{name}"), mode, 0, 0, &read(exe)?)?;
         a.symlink(exe, &format!("/usr/bin/{name}"))?;
     }
+    Ok(())
+}
+
+/// The test executables in /tests/rust, by test name (a repeated name gets
+/// `-2`, `-3`, ...).
+fn rust_tests(a: &mut Archive, tests: &[Artifact]) -> Result<()> {
     let mut used = std::collections::BTreeSet::new();
-    for t in &tests {
+    for t in tests {
         // A binary's unit tests share the binary's name with an integration
         // test of the same name: call them `<bin>-bin`.
         let base = test_name(Path::new(&t.executable));
@@ -305,9 +350,13 @@ pub fn build(kernel: &Kernel) -> Result<Initramfs> {
             &read(&t.executable)?,
         )?;
     }
-    // The uapi headers of the socket levels, from the patched tree's
-    // `make headers`: tests/tests/channels.rs checks that its option table
-    // (tests/src/channels.rs, HEADERS) classifies every option they define.
+    Ok(())
+}
+
+/// The uapi headers of the socket levels, from the patched tree's
+/// `make headers`: tests/tests/channels.rs checks that its option table
+/// (tests/src/channels.rs, HEADERS) classifies every option they define.
+fn uapi_headers(a: &mut Archive, kernel: &Kernel) -> Result<()> {
     let include = kernel.build.join("usr/include");
     for dir in [
         "usr/include",
@@ -325,21 +374,7 @@ pub fn build(kernel: &Kernel) -> Result<Initramfs> {
             &read(include.join(h))?,
         )?;
     }
-    for k in &kselftests {
-        let name = k.file_name().unwrap().to_string_lossy();
-        a.file(&format!("tests/kselftest/{name}"), 0o755, 0, 0, &read(k)?)?;
-    }
-    a.finish()?;
-    std::fs::rename(&tmp, &path)?;
-    let size = path.metadata()?.len();
-    step.done(format!(
-        "{} ({:.1} MB: {} rust test program(s), {} kselftest(s))",
-        path.display(),
-        size as f64 / 1e6,
-        tests.len(),
-        kselftests.len()
-    ));
-    Ok(Initramfs { path })
+    Ok(())
 }
 
 /// The uapi headers that define the socket options of the levels the
@@ -459,14 +494,18 @@ mod tests {
 
     #[test]
     fn cargo_messages() {
-        let line = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/tests#prctl-network-tests@0.1.0","manifest_path":"/w/tests/Cargo.toml","target":{"kind":["test"],"crate_types":["bin"],"name":"model","src_path":"/w/tests/tests/model.rs","edition":"2021","doc":false,"doctest":false,"test":true},"profile":{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":true},"features":[],"filenames":["/t/model-0123456789abcdef"],"executable":"/t/model-0123456789abcdef","fresh":true}"#;
-        let bin = r#"{"reason":"compiler-artifact","target":{"kind":["bin"],"name":"pn-suid-probe"},"profile":{"test":false},"executable":"/t/pn-suid-probe","fresh":true}"#;
-        let v = parse_artifacts(&format!(
-            "{line}\n{bin}\n{{\"reason\":\"build-finished\"}}\n"
-        ));
+        let test = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/tests#prctl-network-tests@0.1.0","manifest_path":"/w/tests/Cargo.toml","target":{"kind":["test"],"crate_types":["bin"],"name":"model","src_path":"/w/tests/tests/model.rs","edition":"2021","doc":false,"doctest":false,"test":true},"profile":{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":true},"features":[],"filenames":["/t/model-0123456789abcdef"],"executable":"/t/model-0123456789abcdef","fresh":true}"#;
+        let bin = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/prctl-network#0.1.0","manifest_path":"/w/prctl-network/Cargo.toml","target":{"kind":["bin"],"crate_types":["bin"],"name":"pn-suid-probe","src_path":"/w/prctl-network/src/bin/pn-suid-probe.rs","edition":"2021","doc":true,"doctest":false,"test":true},"profile":{"opt_level":"0","debuginfo":0,"debug_assertions":true,"overflow_checks":true,"test":false},"features":[],"filenames":["/t/pn-suid-probe"],"executable":"/t/pn-suid-probe","fresh":false}"#;
+        // A library: no executable, not an artifact we take.
+        let lib = r#"{"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#anyhow@1.0.105","manifest_path":"/r/anyhow-1.0.105/Cargo.toml","target":{"kind":["lib"],"crate_types":["lib"],"name":"anyhow","src_path":"/r/anyhow-1.0.105/src/lib.rs","edition":"2021","doc":true,"doctest":true,"test":true},"profile":{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":false},"features":["default","std"],"filenames":["/t/libanyhow-f77aca1cc65b8250.rlib"],"executable":null,"fresh":true}"#;
+        let stream = format!(
+            "{test}\n{lib}\nnot a message\n{bin}\n{{\"reason\":\"build-finished\",\"success\":true}}\n"
+        );
+        let v = parse_artifacts(stream.as_bytes());
         assert_eq!(v.len(), 2);
         assert!(v[0].test && !v[0].bin && v[0].name == "model");
         assert_eq!(test_name(Path::new(&v[0].executable)), "model");
         assert!(v[1].bin && !v[1].test && v[1].name == "pn-suid-probe");
+        assert_eq!(v[1].executable, "/t/pn-suid-probe");
     }
 }
