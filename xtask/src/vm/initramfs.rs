@@ -27,7 +27,9 @@ const SETUID_BINS: &[&str] = &["pn-suid-probe"];
 const REQUIRED_BINS: &[&str] = &["init", "pn-suid-probe", "nonet", "pn-unix-client"];
 /// Binaries expected in /usr/bin; a missing one is reported, not fatal.
 const EXPECTED_BINS: &[&str] = &["nonet"];
-const TEST_PACKAGES: &[&str] = &["prctl-network", "prctl-network-tests"];
+const TEST_PACKAGES: &[&str] = &["prctl-network", "nonet", "prctl-network-tests"];
+/// The guest crate: its binary `init` is /init.
+const GUEST_PACKAGE: &str = "prctl-network-vm-guest";
 
 pub struct Initramfs {
     pub path: PathBuf,
@@ -137,6 +139,7 @@ fn require_test_crates() -> Result<()> {
     let root = project_root();
     for (pkg, dir) in [
         ("prctl-network", "prctl-network"),
+        ("nonet", "nonet"),
         ("prctl-network-tests", "tests"),
     ] {
         if !root.join(dir).join("Cargo.toml").exists() {
@@ -183,7 +186,7 @@ fn binaries() -> Result<BTreeMap<String, String>> {
     let step = Step::start("initramfs", "static binaries (cargo build --bins)");
     let mut c = cargo("build");
     c.arg("--bins");
-    for p in TEST_PACKAGES.iter().chain(["prctl-network-vm-init"].iter()) {
+    for p in TEST_PACKAGES.iter().chain([GUEST_PACKAGE].iter()) {
         c.args(["-p", p]);
     }
     let bin_map: BTreeMap<String, String> = run_cargo(c, "cargo build --bins")?
@@ -193,7 +196,7 @@ fn binaries() -> Result<BTreeMap<String, String>> {
         .collect();
     for r in REQUIRED_BINS {
         if !bin_map.contains_key(*r) {
-            bail!("binary `{r}` was not built (expected from packages {TEST_PACKAGES:?} / prctl-network-vm-init)");
+            bail!("binary `{r}` was not built (expected from packages {TEST_PACKAGES:?} / {GUEST_PACKAGE})");
         }
     }
     for e in EXPECTED_BINS {

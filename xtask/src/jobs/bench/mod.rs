@@ -1,10 +1,12 @@
-//! `cargo xtask bench`: the in-VM microbenchmarks of qemu/bench.
+//! `cargo xtask bench`: the in-VM microbenchmarks of qemu/guest (its bench
+//! mode).
 //!
 //! One std kernel (the xtask's kernel step) and, for the stacked rows, the
 //! distro kernel (`--flavor distro`, AppArmor and the rest built in); one
-//! tiny initramfs whose /init is the static `prctl-network-bench` binary (it
-//! mounts, brings `lo` up and reboots by itself: no test harness runs next
-//! to it). Boots, in this order:
+//! tiny initramfs whose /init is the static guest binary (`init` of
+//! `prctl-network-vm-guest`) in bench mode (it mounts, brings `lo` up and
+//! reboots by itself: no test harness runs next to it). Boots, in this
+//! order:
 //!
 //! * `A1 B1 A2 B2 ...` (`--pairs N`) on the std kernel: `A` with
 //!   `lsm=landlock,yama` (prctl_network not enabled: state `a`; also `d` and
@@ -70,7 +72,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-const PACKAGE: &str = "prctl-network-bench";
+/// The guest crate and its binary, /init of the bench's initramfs (bench
+/// mode: it gets options).
+const PACKAGE: &str = "prctl-network-vm-guest";
+const BIN: &str = "init";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Clock {
@@ -115,7 +120,7 @@ pub const DEFAULT_TSYNC_ROUNDS: u32 = 9;
 pub const DEFAULT_TSYNC_SETS: &str = "0s,1s,16s,256s,1024s,16b";
 
 pub const ABOUT: &str = "\
-Microbenchmarks of the prctl_network LSM in the VM (qemu/bench). Boots, in
+Microbenchmarks of the prctl_network LSM in the VM (qemu/guest). Boots, in
 this order:
   A1 B1 A2 B2 ...   the std kernel without the module (lsm=landlock,yama:
                     state a) and with it (states b: flag clear,
@@ -279,11 +284,11 @@ fn build_initramfs(run_dir: &Path) -> Result<PathBuf> {
     );
     let mut c = initramfs::cargo("build");
     c.args(["--release", "-p", PACKAGE]);
-    let exe = initramfs::run_cargo(c, "cargo build -p prctl-network-bench")?
+    let exe = initramfs::run_cargo(c, &format!("cargo build -p {PACKAGE}"))?
         .into_iter()
-        .find(|a| a.bin && a.name == PACKAGE)
+        .find(|a| a.bin && a.name == BIN)
         .map(|a| a.executable)
-        .ok_or_else(|| anyhow::anyhow!("cargo built no prctl-network-bench binary"))?;
+        .ok_or_else(|| anyhow::anyhow!("cargo built no {PACKAGE} binary {BIN}"))?;
     step.done(&exe);
     let data = std::fs::read(&exe).map_err(|e| anyhow::anyhow!("reading {exe}: {e}"))?;
     let path = run_dir.join("initramfs.cpio");
