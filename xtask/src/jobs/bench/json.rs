@@ -2,8 +2,8 @@
 //! `--compare` reads back (compare.rs). Ticks and unit values are rounded
 //! to 3 decimals; a figure that is not finite is null.
 
+use super::boot::Boot;
 use super::compare::largest;
-use super::console_lines::Boot;
 use super::report::{find_col, in_cell, Report};
 use super::Clock;
 use serde::{Serialize, Serializer};

@@ -1,6 +1,6 @@
 //! target/bench/bench.md: the tables, the TSYNC table, the goals, the boots.
 
-use super::console_lines::fields;
+use super::boot::fields;
 use super::report::{Column, Report, COLUMNS, RATIOS, STACKED_COLUMNS, STACKED_RATIOS};
 use super::Clock;
 use crate::vm::qemu;

@@ -39,14 +39,14 @@
 //! minutes of benchmarking.
 //!
 //! Here: the options, `run` and the bench's initramfs.
-//! [`plan`](mod@plan): the boots to make; [`console_lines`]: one boot, its
+//! [`plan`](mod@plan): the boots to make; [`boot`](mod@boot): one boot, its
 //! console read into a `Boot`; [`stats`]: min, median, growth exponent;
 //! [`report`]: the figures of a run; [`goals`], [`markdown`], [`json`]: what
 //! is said and written of them; [`compare`]: `--compare` against a previous
 //! bench.json; [`date`].
 
+mod boot;
 mod compare;
-mod console_lines;
 mod date;
 mod goals;
 mod json;
@@ -65,7 +65,7 @@ use crate::util::{project_root, say, Result, Step};
 use crate::vm::cpio::Cpio;
 use crate::vm::initramfs;
 use crate::vm::qemu;
-use console_lines::{boot, Boot};
+use boot::{boot, Boot};
 use plan::{plan, stacked_lsm};
 use report::Report;
 use std::fmt::Write as _;

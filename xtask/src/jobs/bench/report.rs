@@ -2,8 +2,8 @@
 //! ratios (of the medians and by boot pair), the TSYNC rows, and the unit
 //! they are shown in. markdown.rs, json.rs, goals.rs and compare.rs read them.
 
+use super::boot::{boot_kind, boot_pair, fields, Boot, Sample, TsyncSample};
 use super::compare::Previous;
-use super::console_lines::{boot_kind, boot_pair, fields, Boot, Sample, TsyncSample};
 use super::stats::{median, stats, Stats};
 use super::{BenchOpts, Clock};
 use crate::kernel::config::Flavor;

@@ -1,5 +1,5 @@
+use super::boot::{boot_kind, boot_pair, parse_line, Boot, Line, Sample, TsyncSample};
 use super::compare::Previous;
-use super::console_lines::{boot_kind, boot_pair, parse_line, Boot, Line, Sample, TsyncSample};
 use super::date::civil_from_days;
 use super::plan::{plan, stacked_lsm};
 use super::report::Report;
