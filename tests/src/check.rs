@@ -26,8 +26,10 @@ pub fn probe_path(fallback: Option<&str>) -> Option<String> {
 
 /// The machine facts the model needs, read from the test process.
 pub fn detect_env(probe: Option<&str>) -> Env {
-    // SAFETY: plain syscalls.
-    let (ruid, euid) = unsafe { (libc::getuid(), libc::geteuid()) };
+    let (ruid, euid) = (
+        nix::unistd::getuid().as_raw(),
+        nix::unistd::geteuid().as_raw(),
+    );
     let probe_setuid_root = probe.map(|p| {
         std::fs::metadata(p)
             .map(|m| m.mode() & 0o4000 != 0 && m.uid() == 0)

@@ -12,16 +12,39 @@
 //! directory, abstract names and a fixture port of their own, with names of
 //! equal length, so symbolic addresses encode alike.
 
+//! Fixtures, the donor, the forks and the tracing accesses use `nix`. The
+//! operations under test stay raw `libc`: the model generates any family,
+//! type, protocol, socket option and control message, and malformed
+//! address lengths, which nix's typed wrappers cannot express on purpose.
+
 use std::ffi::CString;
+use std::fs::File;
+use std::io::{IoSlice, IoSliceMut, Read, Write};
+use std::net::{Ipv6Addr, SocketAddrV6};
+use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::mpsc;
 
-use crate::addr::{sockaddr_un, AddrCtx, Encoded, NameRef, PathRef};
+use nix::cmsg_space;
+use nix::fcntl::OFlag;
+use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt};
+use nix::sys::ptrace;
+use nix::sys::signal::{kill, Signal};
+use nix::sys::socket::{
+    bind, getsockname, listen, recvmsg, sendmsg, socket, socketpair, AddressFamily, Backlog,
+    ControlMessage, ControlMessageOwned, MsgFlags, SockFlag, SockType, SockaddrIn, SockaddrIn6,
+    UnixAddr,
+};
+use nix::sys::uio::{process_vm_readv, process_vm_writev, RemoteIoVec};
+use nix::unistd::{getpid, pipe2, Pid};
+
+use crate::addr::{AddrCtx, Encoded, NameRef, PathRef};
 use crate::fork;
 use crate::ops::{Op, PtraceDir, PtraceHow, ThreadAction, NSLOTS, NTHREADS};
 use crate::outcome::Outcome;
 use crate::probe;
-use crate::sys::{self, errno, outcome};
+use crate::sys::{self, errno, nix_outcome, outcome, Exit};
 
 /// Which world.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,22 +107,13 @@ fn cstr(s: &str) -> CString {
     CString::new(s).expect("no NUL in path")
 }
 
-fn sock(family: i32, ty: i32) -> Result<i32, String> {
-    // SAFETY: plain syscall.
-    let fd = unsafe { libc::socket(family, ty | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        Err(format!(
-            "socket({family}, {ty}): {}",
-            std::io::Error::last_os_error()
-        ))
-    } else {
-        Ok(fd)
-    }
+fn sock(family: AddressFamily, ty: SockType) -> Result<OwnedFd, String> {
+    socket(family, ty, SockFlag::SOCK_CLOEXEC, None)
+        .map_err(|e| format!("socket({family:?}, {ty:?}): {e}"))
 }
 
-fn bind_raw(fd: i32, addr: *const libc::sockaddr, len: u32) -> i32 {
-    // SAFETY: addr points to at least len readable bytes.
-    unsafe { libc::bind(fd, addr, len) }
+fn backlog() -> Backlog {
+    Backlog::new(64).expect("64 is a valid backlog")
 }
 
 /// Bind inet TCP listener + UDP socket on 127.0.0.1:P and [::1]:P (v6 only
@@ -107,170 +121,118 @@ fn bind_raw(fd: i32, addr: *const libc::sockaddr, len: u32) -> i32 {
 fn inet_fixtures() -> Result<(u16, Vec<i32>), String> {
     for _ in 0..32 {
         let mut fds = Vec::new();
-        let tcp = sock(libc::AF_INET, libc::SOCK_STREAM)?;
-        let sin = crate::addr::sockaddr_in_loopback(0);
-        if bind_raw(tcp, (&sin as *const libc::sockaddr_in).cast(), 16) != 0 {
-            return Err(format!(
-                "bind 127.0.0.1:0: {}",
-                std::io::Error::last_os_error()
-            ));
-        }
-        // SAFETY: valid out-parameters.
-        let mut got: libc::sockaddr_in = unsafe { std::mem::zeroed() };
-        let mut len = 16u32;
-        unsafe { libc::getsockname(tcp, (&mut got as *mut libc::sockaddr_in).cast(), &mut len) };
-        let port = u16::from_be(got.sin_port);
-        unsafe { libc::listen(tcp, 64) };
+        let tcp = sock(AddressFamily::Inet, SockType::Stream)?;
+        bind(tcp.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, 0))
+            .map_err(|e| format!("bind 127.0.0.1:0: {e}"))?;
+        let port = getsockname::<SockaddrIn>(tcp.as_raw_fd())
+            .map_err(|e| format!("getsockname: {e}"))?
+            .port();
+        let _ = listen(&tcp, backlog());
         fds.push(tcp);
-        let udp = sock(libc::AF_INET, libc::SOCK_DGRAM)?;
-        let sin = crate::addr::sockaddr_in_loopback(port);
-        if bind_raw(udp, (&sin as *const libc::sockaddr_in).cast(), 16) != 0 {
-            sys::close(udp);
-            sys::close(tcp);
-            continue;
+        let udp = sock(AddressFamily::Inet, SockType::Datagram)?;
+        if bind(udp.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, port)).is_err() {
+            continue; // both closed on drop
         }
         fds.push(udp);
         // IPv6: same port, best effort (the oracle world meets the same).
-        for ty in [libc::SOCK_STREAM, libc::SOCK_DGRAM] {
-            if let Ok(fd) = sock(libc::AF_INET6, ty) {
-                // SAFETY: all-zero sockaddr_in6 is valid.
-                let mut s6: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
-                s6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-                s6.sin6_port = port.to_be();
-                s6.sin6_addr.s6_addr[15] = 1;
-                if bind_raw(fd, (&s6 as *const libc::sockaddr_in6).cast(), 28) == 0 {
-                    if ty == libc::SOCK_STREAM {
-                        unsafe { libc::listen(fd, 64) };
+        let v6 = SockaddrIn6::from(SocketAddrV6::new(Ipv6Addr::LOCALHOST, port, 0, 0));
+        for ty in [SockType::Stream, SockType::Datagram] {
+            if let Ok(fd) = sock(AddressFamily::Inet6, ty) {
+                if bind(fd.as_raw_fd(), &v6).is_ok() {
+                    if ty == SockType::Stream {
+                        let _ = listen(&fd, backlog());
                     }
                     fds.push(fd);
-                } else {
-                    sys::close(fd);
                 }
             }
         }
-        return Ok((port, fds));
+        return Ok((port, fds.into_iter().map(IntoRawFd::into_raw_fd).collect()));
     }
     Err("no free fixture port found".into())
 }
 
-fn unix_fixture(ty: i32, name: &[u8], listen: bool) -> Result<i32, String> {
-    let fd = sock(libc::AF_UNIX, ty)?;
-    let (sun, len) = sockaddr_un(name);
-    if bind_raw(fd, (&sun as *const libc::sockaddr_un).cast(), len) != 0 {
-        return Err(format!(
-            "bind unix {:?}: {}",
-            String::from_utf8_lossy(name),
-            std::io::Error::last_os_error()
-        ));
+/// A unix socket bound to `name`: abstract if it starts with NUL, else a
+/// pathname.
+fn unix_fixture(ty: SockType, name: &[u8], listen_too: bool) -> Result<i32, String> {
+    let fd = sock(AddressFamily::Unix, ty)?;
+    let addr = match name.split_first() {
+        Some((0, abstract_name)) => UnixAddr::new_abstract(abstract_name),
+        _ => UnixAddr::new(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(name)),
+    };
+    addr.and_then(|a| bind(fd.as_raw_fd(), &a))
+        .map_err(|e| format!("bind unix {:?}: {e}", String::from_utf8_lossy(name)))?;
+    if listen_too {
+        let _ = listen(&fd, backlog());
     }
-    if listen {
-        // SAFETY: plain syscall.
-        unsafe { libc::listen(fd, 64) };
-    }
-    Ok(fd)
+    Ok(fd.into_raw_fd())
 }
 
 /// The donor: an unrestricted process that creates sockets on request and
 /// passes them back over SCM_RIGHTS.
 fn spawn_donor() -> Result<(i32, libc::pid_t), String> {
-    let mut sv = [0; 2];
-    // SAFETY: sv has room for two descriptors.
-    let r = unsafe {
-        libc::socketpair(
-            libc::AF_UNIX,
-            libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
-            0,
-            sv.as_mut_ptr(),
-        )
-    };
-    if r != 0 {
-        return Err(format!("socketpair: {}", std::io::Error::last_os_error()));
-    }
+    let (parent, child) = socketpair(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )
+    .map_err(|e| format!("socketpair: {e}"))?;
     // SAFETY: the child loops on simple syscalls and _exits.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err("fork donor".into());
     }
     if pid == 0 {
-        sys::close(sv[0]);
+        drop(parent);
+        let mut requests = File::from(child.try_clone().expect("dup"));
         loop {
-            let mut req = [0i32; 3];
-            // SAFETY: req is 12 writable bytes.
-            let n = unsafe { libc::read(sv[1], req.as_mut_ptr().cast(), 12) };
-            if n != 12 {
-                unsafe { libc::_exit(0) };
+            let mut req = [0u8; 12];
+            if requests.read_exact(&mut req).is_err() {
+                sys::exit_child(0);
             }
+            let word = |i: usize| i32::from_ne_bytes(req[4 * i..4 * i + 4].try_into().unwrap());
+            // Any family, type and protocol the model asks for: raw.
             // SAFETY: plain syscall.
-            let fd = unsafe { libc::socket(req[0], req[1] | libc::SOCK_CLOEXEC, req[2]) };
+            let fd = unsafe { libc::socket(word(0), word(1) | libc::SOCK_CLOEXEC, word(2)) };
             let err: i32 = if fd < 0 { errno() } else { 0 };
             send_with_fd(
-                sv[1],
+                child.as_raw_fd(),
                 &err.to_ne_bytes(),
                 if fd >= 0 { Some(fd) } else { None },
             );
             sys::close(fd);
         }
     }
-    sys::close(sv[1]);
-    Ok((sv[0], pid))
+    drop(child);
+    Ok((parent.into_raw_fd(), pid))
 }
 
 fn send_with_fd(sock: i32, data: &[u8], fd: Option<i32>) {
-    let mut iov = libc::iovec {
-        iov_base: data.as_ptr() as *mut libc::c_void,
-        iov_len: data.len(),
+    let fds: Vec<i32> = fd.into_iter().collect();
+    let cmsgs: Vec<ControlMessage> = if fds.is_empty() {
+        Vec::new()
+    } else {
+        vec![ControlMessage::ScmRights(&fds)]
     };
-    let mut cbuf = [0u64; 4];
-    // SAFETY: all-zero msghdr is valid.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    if let Some(fd) = fd {
-        msg.msg_control = cbuf.as_mut_ptr().cast();
-        // SAFETY: CMSG macros on our own buffer, which is large enough.
-        unsafe {
-            msg.msg_controllen = libc::CMSG_SPACE(4) as usize;
-            let c = libc::CMSG_FIRSTHDR(&msg);
-            (*c).cmsg_level = libc::SOL_SOCKET;
-            (*c).cmsg_type = libc::SCM_RIGHTS;
-            (*c).cmsg_len = libc::CMSG_LEN(4) as usize;
-            std::ptr::copy_nonoverlapping((&fd as *const i32).cast::<u8>(), libc::CMSG_DATA(c), 4);
-        }
-    }
-    // SAFETY: msg is fully initialised.
-    unsafe { libc::sendmsg(sock, &msg, 0) };
+    let _ = sendmsg::<()>(sock, &[IoSlice::new(data)], &cmsgs, MsgFlags::empty(), None);
 }
 
 /// Receive 4 bytes of errno and maybe a descriptor.
 fn recv_with_fd(sock: i32) -> Result<(i32, Option<i32>), i32> {
     let mut data = [0u8; 4];
-    let mut iov = libc::iovec {
-        iov_base: data.as_mut_ptr().cast(),
-        iov_len: 4,
-    };
-    let mut cbuf = [0u64; 4];
-    // SAFETY: all-zero msghdr is valid.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = cbuf.as_mut_ptr().cast();
-    msg.msg_controllen = std::mem::size_of_val(&cbuf);
-    // SAFETY: msg points to our buffers.
-    let n = unsafe { libc::recvmsg(sock, &mut msg, libc::MSG_CMSG_CLOEXEC) };
-    if n != 4 {
+    let mut iov = [IoSliceMut::new(&mut data)];
+    let mut cbuf = cmsg_space!(i32);
+    let msg = recvmsg::<()>(sock, &mut iov, Some(&mut cbuf), MsgFlags::MSG_CMSG_CLOEXEC)
+        .map_err(|e| e as i32)?;
+    if msg.bytes != 4 {
         return Err(errno());
     }
-    let mut fd = None;
-    // SAFETY: walking the control buffer the kernel filled.
-    unsafe {
-        let c = libc::CMSG_FIRSTHDR(&msg);
-        if !c.is_null() && (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_RIGHTS
-        {
-            let mut v = 0i32;
-            std::ptr::copy_nonoverlapping(libc::CMSG_DATA(c), (&mut v as *mut i32).cast::<u8>(), 4);
-            fd = Some(v);
-        }
-    }
+    let fd = msg.cmsgs().ok().and_then(|mut c| {
+        c.find_map(|m| match m {
+            ControlMessageOwned::ScmRights(fds) => fds.first().copied(),
+            _ => None,
+        })
+    });
     Ok((i32::from_ne_bytes(data), fd))
 }
 
@@ -282,8 +244,11 @@ impl World {
         std::fs::create_dir_all(&dir).map_err(|e| format!("mkdir {dir}: {e}"))?;
         std::env::set_current_dir(&dir).map_err(|e| format!("chdir {dir}: {e}"))?;
         let _ = sys::allow_any_ptracer();
-        // SAFETY: plain syscall.
-        let devnull = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+        let devnull = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+            .map_or(-1, IntoRawFd::into_raw_fd);
         let (port, mut fixtures) = inet_fixtures()?;
         // Pathnames are relative to the world's directory, so that even
         // truncated or malformed names stay inside it.
@@ -299,22 +264,22 @@ impl World {
             v
         };
         fixtures.push(unix_fixture(
-            libc::SOCK_STREAM,
+            SockType::Stream,
             &p(PathRef::FixtureStream),
             true,
         )?);
         fixtures.push(unix_fixture(
-            libc::SOCK_DGRAM,
+            SockType::Datagram,
             &p(PathRef::FixtureDgram),
             false,
         )?);
         fixtures.push(unix_fixture(
-            libc::SOCK_STREAM,
+            SockType::Stream,
             &a(NameRef::FixtureStream),
             true,
         )?);
         fixtures.push(unix_fixture(
-            libc::SOCK_DGRAM,
+            SockType::Datagram,
             &a(NameRef::FixtureDgram),
             false,
         )?);
@@ -382,9 +347,11 @@ impl World {
             }
             Op::Receive { slot, family, ty } => {
                 self.take_slot(slot.0);
-                let req = [*family, *ty, 0i32];
-                // SAFETY: req is 12 readable bytes.
-                unsafe { libc::write(self.donor, req.as_ptr().cast(), 12) };
+                let mut req = Vec::with_capacity(12);
+                for w in [*family, *ty, 0i32] {
+                    req.extend_from_slice(&w.to_ne_bytes());
+                }
+                let _ = send_bytes(self.donor, &req);
                 match recv_with_fd(self.donor) {
                     Err(e) => Outcome::Err(e),
                     Ok((0, Some(fd))) => {
@@ -482,7 +449,7 @@ impl World {
                 // SAFETY: the child only computes the report and _exits.
                 let pid = unsafe { libc::fork() };
                 if pid == 0 {
-                    unsafe { libc::_exit(probe::report() as i32) };
+                    sys::exit_child(probe::report() as i32);
                 }
                 exit_code(pid)
             }
@@ -528,6 +495,9 @@ impl World {
                     return Outcome::Skipped;
                 };
                 let devnull = self.devnull;
+                // Raw between fork and exec: only async-signal-safe calls
+                // without allocation (nix's execv builds its argv vector),
+                // the world may have threads.
                 // SAFETY: the child only makes syscalls before execv/_exit.
                 let pid = unsafe { libc::fork() };
                 if pid == 0 {
@@ -571,16 +541,10 @@ impl World {
             Op::Tiocsti => tiocsti(),
             Op::TunAttach => tun_attach(self.role),
             Op::SelfAccess => {
-                // SAFETY: plain syscalls on our own buffers.
-                let fd = unsafe {
-                    libc::open(c"/proc/self/mem".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC)
-                };
-                if fd < 0 {
-                    return Outcome::Err(errno());
+                if let Err(e) = open_rw("/proc/self/mem") {
+                    return Outcome::Err(e);
                 }
-                sys::close(fd);
-                // SAFETY: getpid is a plain syscall.
-                match vm_rw(unsafe { libc::getpid() }, false) {
+                match vm_rw(getpid().as_raw(), false) {
                     Outcome::Ok(_) => Outcome::Ok(0),
                     o => o,
                 }
@@ -622,35 +586,30 @@ fn send_with_cmsg(fd: i32, level: i32, ty: i32) -> Outcome {
 /// `TIOCSTI` of one character into a fresh pseudo-terminal's slave (not a
 /// controlling terminal: the kernel itself then wants CAP_SYS_ADMIN).
 fn tiocsti() -> Outcome {
-    // SAFETY: plain syscalls and libc calls on our own descriptors and
-    // buffers; ptsname's static buffer is copied at once.
-    unsafe {
-        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
-        if master < 0 {
-            return Outcome::Err(errno());
-        }
-        if libc::grantpt(master) != 0 || libc::unlockpt(master) != 0 {
-            let e = errno();
-            sys::close(master);
-            return Outcome::Err(e);
-        }
-        let name = libc::ptsname(master);
-        let slave = if name.is_null() {
-            -1
-        } else {
-            libc::open(name, libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC)
-        };
-        if slave < 0 {
-            let e = errno();
-            sys::close(master);
-            return Outcome::Err(e);
-        }
-        let c: libc::c_char = b'x' as libc::c_char;
-        let r = outcome(libc::ioctl(slave, libc::TIOCSTI, &c) as libc::c_long);
-        sys::close(slave);
-        sys::close(master);
-        r
-    }
+    let master = match posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC) {
+        Ok(m) => m,
+        Err(e) => return Outcome::Err(e as i32),
+    };
+    let name = match grantpt(&master)
+        .and_then(|()| unlockpt(&master))
+        .and_then(|()| ptsname_r(&master))
+    {
+        Ok(name) => name,
+        Err(e) => return Outcome::Err(e as i32),
+    };
+    let slave = match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NOCTTY | libc::O_CLOEXEC)
+        .open(name)
+    {
+        Ok(f) => f,
+        Err(e) => return Outcome::Err(e.raw_os_error().unwrap_or(-1)),
+    };
+    let c: libc::c_char = b'x' as libc::c_char;
+    // nix has no TIOCSTI wrapper (its ioctl macros make unsafe functions
+    // too). SAFETY: TIOCSTI reads one char from our own variable.
+    outcome(unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSTI, &c) } as libc::c_long)
 }
 
 /// `open("/dev/net/tun")` and `TUNSETIFF` of a new, non-persistent TAP
@@ -669,8 +628,7 @@ fn tun_attach(role: Role) -> Outcome {
         Role::Oracle => 'o',
         Role::Subject => 's',
     };
-    // SAFETY: getpid is a plain syscall.
-    let name = format!("pn{r}{}", unsafe { libc::getpid() } % 1_000_000);
+    let name = format!("pn{r}{}", getpid().as_raw() % 1_000_000);
     let mut req = IfReq {
         name: [0; 16],
         flags: IFF_TAP | IFF_NO_PI,
@@ -705,84 +663,94 @@ fn exit_code(pid: libc::pid_t) -> Outcome {
     if pid < 0 {
         return Outcome::Err(errno());
     }
-    let st = sys::wait_exit(pid);
-    if libc::WIFEXITED(st) {
-        Outcome::Ok(libc::WEXITSTATUS(st) as i64)
-    } else {
-        Outcome::Err(-libc::WTERMSIG(st))
+    match sys::wait_exit(pid) {
+        Exit::Code(c) => Outcome::Ok(c as i64),
+        Exit::Signal(sig) => Outcome::Err(-sig),
     }
 }
 
 /// One byte of process_vm_readv/writev into `pid`'s [`TARGET`].
 fn vm_rw(pid: libc::pid_t, write: bool) -> Outcome {
     let mut local = [7u8; 1];
-    let liov = libc::iovec {
-        iov_base: local.as_mut_ptr().cast(),
-        iov_len: 1,
+    // Same layout in a fork: TARGET is at the same address there.
+    let remote = [RemoteIoVec {
+        base: TARGET.as_ptr() as usize,
+        len: 1,
+    }];
+    let pid = Pid::from_raw(pid);
+    let r = if write {
+        process_vm_writev(pid, &[IoSlice::new(&local)], &remote)
+    } else {
+        process_vm_readv(pid, &mut [IoSliceMut::new(&mut local)], &remote)
     };
-    let riov = libc::iovec {
-        iov_base: TARGET.as_ptr().cast(),
-        iov_len: 1,
-    };
-    // SAFETY: both iovecs describe one valid byte (same layout in a fork).
-    let r = unsafe {
-        if write {
-            libc::process_vm_writev(pid, &liov, 1, &riov, 1, 0)
-        } else {
-            libc::process_vm_readv(pid, &liov, 1, &riov, 1, 0)
-        }
-    };
-    outcome(r as libc::c_long)
+    match r {
+        Ok(n) => Outcome::Ok(n as i64),
+        Err(e) => Outcome::Err(e as i32),
+    }
+}
+
+/// `open(path, O_RDWR | O_CLOEXEC)`, closed again; the errno on failure.
+fn open_rw(path: &str) -> Result<(), i32> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map(drop)
+        .map_err(|e| e.raw_os_error().unwrap_or(-1))
+}
+
+/// Write `data` to a raw descriptor we keep (the donor's socket).
+fn send_bytes(fd: i32, data: &[u8]) -> nix::Result<usize> {
+    nix::sys::socket::send(fd, data, MsgFlags::empty())
 }
 
 /// Perform one access to `pid`; `Ok(0)` or the errno.
 fn access(how: PtraceHow, pid: libc::pid_t, devnull: i32) -> Outcome {
-    // SAFETY: plain syscalls; ptrace requests without data pointers.
-    let r: Outcome = unsafe {
-        match how {
-            PtraceHow::Attach => outcome(libc::ptrace(libc::PTRACE_ATTACH, pid, 0, 0)),
-            PtraceHow::Seize => outcome(libc::ptrace(libc::PTRACE_SEIZE, pid, 0, 0)),
-            PtraceHow::TraceMe => outcome(libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0)),
-            PtraceHow::ProcMem => {
-                let p = cstr(&format!("/proc/{pid}/mem"));
-                let fd = libc::open(p.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
-                let o = outcome(fd as libc::c_long);
-                sys::close(fd);
-                o
+    let target = Pid::from_raw(pid);
+    let r: Outcome = match how {
+        PtraceHow::Attach => nix_outcome(ptrace::attach(target)),
+        PtraceHow::Seize => nix_outcome(ptrace::seize(target, ptrace::Options::empty())),
+        PtraceHow::TraceMe => nix_outcome(ptrace::traceme()),
+        PtraceHow::ProcMem => match open_rw(&format!("/proc/{pid}/mem")) {
+            Ok(()) => Outcome::Ok(0),
+            Err(e) => Outcome::Err(e),
+        },
+        PtraceHow::VmWritev => vm_rw(pid, true),
+        PtraceHow::VmReadv => vm_rw(pid, false),
+        // nix has no pidfd_open/pidfd_getfd.
+        // SAFETY: integer-only system calls; the descriptors are ours.
+        PtraceHow::PidfdGetfd => unsafe {
+            let pidfd = libc::syscall(libc::SYS_pidfd_open, pid, 0);
+            if pidfd < 0 {
+                return Outcome::Err(errno());
             }
-            PtraceHow::VmWritev => vm_rw(pid, true),
-            PtraceHow::VmReadv => vm_rw(pid, false),
-            PtraceHow::PidfdGetfd => {
-                let pidfd = libc::syscall(libc::SYS_pidfd_open, pid, 0);
-                if pidfd < 0 {
-                    return Outcome::Err(errno());
-                }
-                let fd = libc::syscall(libc::SYS_pidfd_getfd, pidfd as i32, devnull, 0);
-                let o = outcome(fd);
-                sys::close(fd as i32);
-                sys::close(pidfd as i32);
-                o
-            }
-        }
+            let fd = libc::syscall(libc::SYS_pidfd_getfd, pidfd as i32, devnull, 0);
+            let o = outcome(fd);
+            sys::close(fd as i32);
+            sys::close(pidfd as i32);
+            o
+        },
     };
     r.ok_as_zero()
 }
 
 /// Fork a child (optionally restricting itself) and access across.
 pub fn ptrace_op(how: PtraceHow, dir: PtraceDir, child_off: bool, devnull: i32) -> Outcome {
-    // SAFETY: plain syscall.
-    let world = unsafe { libc::getpid() };
-    let (ready_r, ready_w) = sys::pipe();
-    let (go_r, go_w) = sys::pipe();
+    let world = getpid().as_raw();
+    let (ready_r, ready_w) = pipe2(OFlag::O_CLOEXEC).expect("pipe2");
+    let (go_r, go_w) = pipe2(OFlag::O_CLOEXEC).expect("pipe2");
+    let (mut ready_r, mut ready_w) = (File::from(ready_r), File::from(ready_w));
+    let mut go_r = File::from(go_r);
     let child_acts = how == PtraceHow::TraceMe || dir == PtraceDir::ChildToParent;
     // SAFETY: the child makes plain syscalls and _exits.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Outcome::Err(errno());
     }
+    let mut b = [0u8; 1];
     if pid == 0 {
-        sys::close(ready_r);
-        sys::close(go_w);
+        drop(ready_r);
+        drop(go_w);
         if child_off {
             let _ = sys::set_off();
         }
@@ -792,16 +760,15 @@ pub fn ptrace_op(how: PtraceHow, dir: PtraceDir, child_off: bool, devnull: i32) 
                 Outcome::Err(e) => e.clamp(1, 250),
                 Outcome::Skipped => 251,
             };
-            unsafe { libc::_exit(code) };
+            sys::exit_child(code);
         }
-        sys::write_all(ready_w, b"r");
-        let mut b = [0u8; 1];
-        // SAFETY: b is one writable byte. Blocks until the parent closes go_w.
-        unsafe { libc::read(go_r, b.as_mut_ptr().cast(), 1) };
-        unsafe { libc::_exit(0) };
+        let _ = ready_w.write_all(b"r");
+        // Blocks until the parent closes go_w.
+        let _ = go_r.read(&mut b);
+        sys::exit_child(0);
     }
-    sys::close(ready_w);
-    sys::close(go_r);
+    drop(ready_w);
+    drop(go_r);
     let result = if child_acts {
         match exit_code(pid) {
             Outcome::Ok(0) => Outcome::Ok(0),
@@ -809,17 +776,13 @@ pub fn ptrace_op(how: PtraceHow, dir: PtraceDir, child_off: bool, devnull: i32) 
             o => o,
         }
     } else {
-        let mut b = [0u8; 1];
-        // SAFETY: b is one writable byte.
-        unsafe { libc::read(ready_r, b.as_mut_ptr().cast(), 1) };
+        let _ = ready_r.read(&mut b);
         let o = access(how, pid, devnull);
-        // SAFETY: our child.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+        let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
         sys::wait_exit(pid);
         o
     };
-    sys::close(ready_r);
-    sys::close(go_w);
+    drop(go_w);
     result
 }
 

@@ -7,7 +7,12 @@
 //! kills a hung child. Output capture of the test harness does not reach
 //! a forked child, so messages travel through the pipe.
 
+use std::fs::File;
+use std::io::{Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use nix::fcntl::OFlag;
+use nix::unistd::{alarm, pipe2};
 
 use crate::sys;
 
@@ -30,38 +35,36 @@ pub fn in_child<F>(body: F) -> Result<String, String>
 where
     F: FnOnce() -> Result<String, String>,
 {
-    let (r, w) = sys::pipe();
-    // SAFETY: the child only runs `body` and exits with _exit.
+    let (r, w) = pipe2(OFlag::O_CLOEXEC).expect("pipe2");
+    let (mut r, mut w) = (File::from(r), File::from(w));
+    // SAFETY: the child only runs `body` and exits with _exit. (fork is
+    // unsafe in nix too: a multi-threaded parent's child may only call
+    // async-signal-safe functions, which the test bodies accept.)
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
     if pid == 0 {
-        sys::close(r);
-        // SAFETY: plain syscall.
-        unsafe { libc::alarm(CHILD_TIMEOUT_SECS) };
+        drop(r);
+        alarm::set(CHILD_TIMEOUT_SECS);
         let res = catch_unwind(AssertUnwindSafe(body));
         let (code, text) = match res {
             Ok(Ok(s)) => (0, format!("K{s}")),
             Ok(Err(e)) => (1, format!("E{e}")),
             Err(p) => (2, format!("Epanic in forked child: {}", panic_message(&*p))),
         };
-        sys::write_all(w, text.as_bytes());
-        // SAFETY: exiting the forked child without running the parent's
-        // atexit handlers or destructors.
-        unsafe { libc::_exit(code) };
+        let _ = w.write_all(text.as_bytes());
+        sys::exit_child(code);
     }
-    sys::close(w);
-    let out = sys::read_to_end(r);
-    sys::close(r);
+    drop(w);
+    let mut out = Vec::new();
+    let _ = r.read_to_end(&mut out);
+    drop(r);
     let status = sys::wait_exit(pid);
     let text = String::from_utf8_lossy(&out).into_owned();
     match text.chars().next() {
-        Some('K') if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 => {
-            Ok(text[1..].to_string())
-        }
+        Some('K') if status.success() => Ok(text[1..].to_string()),
         Some('E') => Err(text[1..].to_string()),
         _ => Err(format!(
-            "forked child died without a result ({}); partial output: {text:?}",
-            sys::describe_status(status)
+            "forked child died without a result ({status}); partial output: {text:?}"
         )),
     }
 }

@@ -43,12 +43,10 @@ pub fn report() -> u8 {
         crate::outcome::Outcome::Err(e) if e == libc::EPERM => c |= INET_DENIED,
         _ => c |= ERROR,
     }
-    // SAFETY: plain syscalls.
-    if unsafe { libc::geteuid() } == 0 {
+    if nix::unistd::geteuid().is_root() {
         c |= EUID0;
     }
-    // SAFETY: plain syscalls.
-    if unsafe { libc::getuid() } == 0 {
+    if nix::unistd::getuid().is_root() {
         c |= RUID0;
     }
     c

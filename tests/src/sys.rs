@@ -1,14 +1,32 @@
 //! Thin raw-syscall helpers shared by the kernel-facing modules.
 //!
 //! Everything here returns the kernel's answer as an [`Outcome`]: no
-//! interpretation, so the comparison with the model stays honest.
+//! interpretation, so the comparison with the model stays honest. `nix`
+//! where it has the call; raw `libc` where the arguments are the test's
+//! subject (any prctl option and argument value) or nix lacks the call
+//! (capget/capset).
+
+use std::os::fd::IntoRawFd;
+
+use nix::errno::Errno;
+use nix::sys::socket::{socket, AddressFamily, SockFlag, SockType};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
 
 use crate::abi::{PR_GET_NETWORK, PR_SET_NETWORK};
 use crate::outcome::Outcome;
 
 /// The calling thread's `errno`.
 pub fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+    Errno::last_raw()
+}
+
+/// A nix result as an [`Outcome`] (`Ok(0)` or the errno).
+pub fn nix_outcome<T>(r: nix::Result<T>) -> Outcome {
+    match r {
+        Ok(_) => Outcome::Ok(0),
+        Err(e) => Outcome::Err(e as i32),
+    }
 }
 
 /// A raw syscall result (`-1` + errno convention) as an [`Outcome`].
@@ -60,7 +78,7 @@ pub fn set_off_tsync() -> Outcome {
 
 /// `prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)`.
 pub fn set_nnp() -> Outcome {
-    prctl_raw(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    nix_outcome(nix::sys::prctl::set_no_new_privs())
 }
 
 /// `prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY)`: let Yama allow any
@@ -130,97 +148,72 @@ pub fn drop_sys_admin() -> Outcome {
     outcome(r)
 }
 
+/// `socket(family, ty, 0)`, closed again: `Ok(0)` or the errno.
+pub fn try_socket(family: AddressFamily, ty: SockType) -> Outcome {
+    nix_outcome(socket(family, ty, SockFlag::SOCK_CLOEXEC, None))
+}
+
 /// `socket(AF_INET, SOCK_DGRAM, 0)`, closed again: `Ok(0)` or the errno.
 pub fn try_inet_socket() -> Outcome {
-    // SAFETY: plain syscall.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Outcome::Err(errno());
-    }
-    // SAFETY: fd is ours.
-    unsafe { libc::close(fd) };
-    Outcome::Ok(0)
+    try_socket(AddressFamily::Inet, SockType::Datagram)
 }
 
-/// Wait for `pid` to end (looping over ptrace stops and EINTR); returns the
-/// raw wait status.
-pub fn wait_exit(pid: libc::pid_t) -> i32 {
+/// How a process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// `_exit(code)`.
+    Code(i32),
+    /// Killed by this signal.
+    Signal(i32),
+}
+
+impl Exit {
+    /// Whether it exited with code 0.
+    pub fn success(self) -> bool {
+        self == Exit::Code(0)
+    }
+}
+
+/// Human-readable: "exit code N" or "killed by signal N".
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exit::Code(c) => write!(f, "exit code {c}"),
+            Exit::Signal(s) => write!(f, "killed by signal {s}"),
+        }
+    }
+}
+
+/// Wait for `pid` to end (looping over ptrace stops and EINTR).
+pub fn wait_exit(pid: libc::pid_t) -> Exit {
     loop {
-        let mut status = 0;
-        // SAFETY: plain syscall.
-        let r = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
-        if r < 0 {
-            if errno() == libc::EINTR {
-                continue;
-            }
-            panic!("waitpid({pid}): {}", std::io::Error::last_os_error());
+        match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::__WALL)) {
+            Err(Errno::EINTR) => continue,
+            Err(e) => panic!("waitpid({pid}): {e}"),
+            Ok(WaitStatus::Exited(_, code)) => return Exit::Code(code),
+            Ok(WaitStatus::Signaled(_, sig, _)) => return Exit::Signal(sig as i32),
+            Ok(_) => continue,
         }
-        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
-            return status;
-        }
-    }
-}
-
-/// Human-readable wait status.
-pub fn describe_status(status: i32) -> String {
-    if libc::WIFEXITED(status) {
-        format!("exit code {}", libc::WEXITSTATUS(status))
-    } else if libc::WIFSIGNALED(status) {
-        format!("killed by signal {}", libc::WTERMSIG(status))
-    } else {
-        format!("status {status:#x}")
     }
 }
 
 /// `pipe2(O_CLOEXEC)`.
 pub fn pipe() -> (i32, i32) {
-    let mut fds = [0; 2];
-    // SAFETY: fds has room for two descriptors.
-    let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
-    assert_eq!(r, 0, "pipe2: {}", std::io::Error::last_os_error());
-    (fds[0], fds[1])
-}
-
-/// Write all of `buf` to `fd` (best effort; used in children).
-pub fn write_all(fd: i32, mut buf: &[u8]) {
-    while !buf.is_empty() {
-        // SAFETY: buf is valid for its length.
-        let r = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
-        if r < 0 {
-            if errno() == libc::EINTR {
-                continue;
-            }
-            return;
-        }
-        buf = &buf[r as usize..];
-    }
-}
-
-/// Read `fd` to EOF.
-pub fn read_to_end(fd: i32) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        // SAFETY: buf is valid for its length.
-        let r = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-        if r < 0 {
-            if errno() == libc::EINTR {
-                continue;
-            }
-            break;
-        }
-        if r == 0 {
-            break;
-        }
-        out.extend_from_slice(&buf[..r as usize]);
-    }
-    out
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).expect("pipe2");
+    (r.into_raw_fd(), w.into_raw_fd())
 }
 
 /// Close a descriptor, ignoring errors.
 pub fn close(fd: i32) {
     if fd >= 0 {
-        // SAFETY: closing a descriptor we own.
-        unsafe { libc::close(fd) };
+        let _ = nix::unistd::close(fd);
     }
+}
+
+/// `_exit(code)`: leave a forked child without running the parent's
+/// atexit handlers or destructors.
+/// The one raw `_exit` of the crate (nix has none).
+pub fn exit_child(code: i32) -> ! {
+    // SAFETY: ends the process at once; nothing of ours is left in use.
+    unsafe { libc::_exit(code) }
 }

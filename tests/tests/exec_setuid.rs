@@ -27,6 +27,8 @@ fn exec_code(argv: &[&str], nnp: bool) -> Result<u8, String> {
     let args: Vec<CString> = argv.iter().map(|a| CString::new(*a).unwrap()).collect();
     let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
     ptrs.push(std::ptr::null());
+    // Raw between fork and exec: async-signal-safe calls without
+    // allocation only (nix's execv builds its argv vector).
     // SAFETY: the child only makes syscalls before execv/_exit.
     let pid = unsafe { libc::fork() };
     if pid == 0 {
@@ -42,16 +44,17 @@ fn exec_code(argv: &[&str], nnp: bool) -> Result<u8, String> {
             libc::_exit(127);
         }
     }
-    let st = sys::wait_exit(pid);
-    if !libc::WIFEXITED(st) {
-        return Err(format!("{argv:?}: {}", sys::describe_status(st)));
+    match sys::wait_exit(pid) {
+        sys::Exit::Code(c) => Ok(c as u8),
+        other => Err(format!("{argv:?}: {other}")),
     }
-    Ok(libc::WEXITSTATUS(st) as u8)
 }
 
 fn ids() -> (bool, bool) {
-    // SAFETY: plain syscalls.
-    unsafe { (libc::geteuid() == 0, libc::getuid() == 0) }
+    (
+        nix::unistd::geteuid().is_root(),
+        nix::unistd::getuid().is_root(),
+    )
 }
 
 fn check_code(what: &str, got: u8, want: u8) -> Result<(), String> {

@@ -2,6 +2,9 @@
 //! every mechanism × direction × (world flags, child flags), checked against
 //! the model's rule, independent of the generator.
 
+use std::fs::File;
+use std::io::{Read, Write};
+
 use prctl_network_tests::check::require_series;
 use prctl_network_tests::exec::ptrace_op;
 use prctl_network_tests::fork::in_child;
@@ -41,8 +44,11 @@ fn ptrace_matrix() {
                 // The child of a restricted world inherits the restriction.
                 let child_flags = u32::from(world_off || child_off);
                 let world_flags = u32::from(world_off);
-                // SAFETY: plain syscall.
-                let devnull = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+                let devnull = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open("/dev/null")
+                    .map_or(-1, std::os::fd::IntoRawFd::into_raw_fd);
                 let mut out = String::new();
                 for (how, dir) in kinds {
                     // The child restricts itself with nnp so it works unprivileged.
@@ -80,30 +86,30 @@ fn ptrace_matrix() {
 fn traceme_after_parent_restricts_is_denied() {
     require_series();
     let r = in_child(|| {
-        let (go_r, go_w) = sys::pipe();
+        let (go_r, go_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).expect("pipe2");
+        let (mut go_r, mut go_w) = (File::from(go_r), File::from(go_w));
         // SAFETY: the child only makes plain syscalls and _exits.
         let pid = unsafe { libc::fork() };
         if pid == 0 {
-            sys::close(go_w);
-            let mut b = [0u8; 1];
-            // SAFETY: one writable byte; wait for the parent to restrict.
-            unsafe { libc::read(go_r, b.as_mut_ptr().cast(), 1) };
-            let code = match sys::outcome(unsafe { libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) }) {
+            drop(go_w);
+            // Wait for the parent to restrict.
+            let _ = go_r.read(&mut [0u8; 1]);
+            let code = match sys::nix_outcome(nix::sys::ptrace::traceme()) {
                 Outcome::Ok(_) => 0,
                 Outcome::Err(e) => e,
                 Outcome::Skipped => 255,
             };
-            unsafe { libc::_exit(code) };
+            sys::exit_child(code);
         }
-        sys::close(go_r);
+        drop(go_r);
         sys::restrict_self();
-        sys::write_all(go_w, b"g");
+        let _ = go_w.write_all(b"g");
         let st = sys::wait_exit(pid);
         let want = traceme(1, 0);
-        let got = if libc::WEXITSTATUS(st) == 0 {
-            Outcome::Ok(0)
-        } else {
-            Outcome::Err(libc::WEXITSTATUS(st))
+        let got = match st {
+            sys::Exit::Code(0) => Outcome::Ok(0),
+            sys::Exit::Code(e) => Outcome::Err(e),
+            sys::Exit::Signal(s) => Outcome::Err(-s),
         };
         if got == want {
             Ok(String::new())
@@ -130,25 +136,22 @@ fn own_thread_group_is_always_accessible() {
         sys::restrict_self();
         let mut local = [0u8; 1];
         let remote = [5u8; 1];
-        let liov = libc::iovec {
-            iov_base: local.as_mut_ptr().cast(),
-            iov_len: 1,
-        };
-        let riov = libc::iovec {
-            iov_base: remote.as_ptr() as *mut libc::c_void,
-            iov_len: 1,
-        };
-        // SAFETY: both iovecs describe one valid byte of this process.
-        let r = unsafe { libc::process_vm_readv(libc::getpid(), &liov, 1, &riov, 1, 0) };
-        // SAFETY: plain syscall.
-        let fd = unsafe { libc::open(c"/proc/self/mem".as_ptr(), libc::O_RDWR) };
+        let r = nix::sys::uio::process_vm_readv(
+            nix::unistd::getpid(),
+            &mut [std::io::IoSliceMut::new(&mut local)],
+            &[nix::sys::uio::RemoteIoVec {
+                base: remote.as_ptr() as usize,
+                len: 1,
+            }],
+        );
+        let mem = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/proc/self/mem");
         let _ = tx.send(());
         let other = t.join().map_err(|_| "thread panicked")?;
-        if r != 1 || fd < 0 {
-            return Err(format!(
-                "self access denied: readv={r} open={fd} errno={}",
-                sys::errno()
-            ));
+        if r != Ok(1) || mem.is_err() {
+            return Err(format!("self access denied: readv={r:?} open={mem:?}"));
         }
         if other != Outcome::Ok(0) {
             return Err(format!("the other thread's flags changed: {other:?}"));

@@ -18,13 +18,8 @@ use prctl_network_tests::{probe, sys};
 const THREADS: usize = 5;
 
 fn unix_socket() -> Outcome {
-    // SAFETY: plain syscalls.
-    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM, 0) };
-    if fd < 0 {
-        return Outcome::Err(sys::errno());
-    }
-    sys::close(fd);
-    Outcome::Ok(0)
+    use nix::sys::socket::{AddressFamily, SockType};
+    sys::try_socket(AddressFamily::Unix, SockType::Datagram)
 }
 
 fn worker(idx: usize, rounds: u64, barrier: Arc<Barrier>) -> Result<u64, String> {
@@ -71,16 +66,17 @@ fn worker(idx: usize, rounds: u64, barrier: Arc<Barrier>) -> Result<u64, String>
             // SAFETY: the child computes its report and _exits.
             let pid = unsafe { libc::fork() };
             if pid == 0 {
-                unsafe { libc::_exit(probe::report() as i32) };
+                sys::exit_child(probe::report() as i32);
             }
             let st = sys::wait_exit(pid);
-            // SAFETY: plain syscalls.
-            let (e0, r0) = unsafe { (libc::geteuid() == 0, libc::getuid() == 0) };
+            let (e0, r0) = (
+                nix::unistd::geteuid().is_root(),
+                nix::unistd::getuid().is_root(),
+            );
             let want = probe::expected_code(restricted, e0, r0) as i32;
-            if !libc::WIFEXITED(st) || libc::WEXITSTATUS(st) != want {
+            if st != sys::Exit::Code(want) {
                 return Err(format!(
-                    "thread {idx} round {r}: forked child {} , want {}",
-                    sys::describe_status(st),
+                    "thread {idx} round {r}: forked child {st} , want {}",
                     probe::describe(want as u8)
                 ));
             }

@@ -14,8 +14,9 @@ use prctl_network_tests::outcome::Outcome;
 use prctl_network_tests::sys;
 
 fn unshare(flags: i32) -> Outcome {
-    // SAFETY: plain syscall in a single-threaded forked child.
-    sys::outcome(unsafe { libc::unshare(flags) } as i64)
+    sys::nix_outcome(nix::sched::unshare(
+        nix::sched::CloneFlags::from_bits_retain(flags),
+    ))
 }
 
 /// Skipping is allowed outside the project's VM only: its kernel has
@@ -30,13 +31,8 @@ fn skip(why: String) -> Result<String, String> {
 }
 
 fn unix_socket() -> Outcome {
-    // SAFETY: plain syscall.
-    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0) };
-    if fd < 0 {
-        Outcome::Err(sys::errno())
-    } else {
-        Outcome::Ok(0)
-    }
+    use nix::sys::socket::{AddressFamily, SockType};
+    sys::try_socket(AddressFamily::Unix, SockType::Stream)
 }
 
 #[test]

@@ -9,8 +9,7 @@
 
 fn main() {
     let code = prctl_network_tests::probe::report();
-    // SAFETY: plain syscalls.
-    let (ruid, euid) = unsafe { (libc::getuid(), libc::geteuid()) };
+    let (ruid, euid) = (nix::unistd::getuid(), nix::unistd::geteuid());
     let get = prctl_network_tests::sys::get_network(0, 0, 0, 0);
     let sock = prctl_network_tests::sys::try_inet_socket();
     println!("ruid={ruid} euid={euid} PR_GET_NETWORK={get:?} socket(AF_INET)={sock:?} code={code}");
