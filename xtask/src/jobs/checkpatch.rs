@@ -7,6 +7,7 @@ use crate::kernel::fetch;
 use crate::kernel::pin::Pin;
 use crate::kernel::tree::{self, Series};
 use crate::util::{say, which, Result};
+use anyhow::bail;
 use std::process::Command;
 
 pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
@@ -32,13 +33,27 @@ pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
         "checkpatch",
         "--strict --ignore ENOSYS (task_prctl's \"not my option\" value, see xtask/src/checkpatch.rs)",
     );
-    if which("codespell").is_some() {
-        args.push("--codespell".into());
-    } else {
-        say(
+    // checkpatch looks for codespell's dictionary at
+    // /usr/share/codespell/dictionary.txt; Debian's codespell package keeps
+    // it in its Python module, and without the file checkpatch only says
+    // "No codespell typos will be found" and checks nothing. Name it.
+    match codespell_dictionary() {
+        Some(dict) => {
+            say(
+                "checkpatch",
+                format!("--codespell --codespellfile {}", dict.display()),
+            );
+            args.push("--codespell".into());
+            args.push("--codespellfile".into());
+            args.push(dict.display().to_string());
+        }
+        None if which("codespell").is_some() => {
+            bail!("codespell is installed but its dictionary.txt was not found (looked in /usr/share/codespell and the codespell_lib Python module)")
+        }
+        None => say(
             "checkpatch",
             "codespell not installed: spelling checked with the kernel's own list only",
-        );
+        ),
     }
     let maintained = maintained_paths(&std::fs::read_to_string(src.join("MAINTAINERS"))?);
     let mut all_ok = true;
@@ -88,7 +103,12 @@ pub fn run(source: &fetch::SourceOpts) -> Result<bool> {
             .find(|l| l.starts_with("total:"))
             .unwrap_or("no total line")
             .to_string();
-        let clean = out.status.success() && !crashed;
+        // A spelling check that did not run must not pass as clean.
+        let no_spelling = text.contains("No codespell typos will be found");
+        if no_spelling {
+            say("checkpatch", format!("{}: codespell did not run", p.name));
+        }
+        let clean = out.status.success() && !crashed && !no_spelling;
         all_ok &= clean;
         say(
             "checkpatch",
@@ -131,6 +151,25 @@ fn maintained_paths(maintainers: &str) -> Vec<String> {
 }
 
 /// The files a patch creates (`new file mode` after its `diff --git`).
+/// codespell's dictionary: where checkpatch expects it, or in the
+/// `codespell_lib` module of any Python 3 on the system (Debian's package).
+fn codespell_dictionary() -> Option<std::path::PathBuf> {
+    let usual = std::path::PathBuf::from("/usr/share/codespell/dictionary.txt");
+    if usual.exists() {
+        return Some(usual);
+    }
+    let lib = std::path::Path::new("/usr/lib");
+    std::fs::read_dir(lib)
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("python3"))
+        .flat_map(|e| {
+            ["dist-packages", "site-packages"]
+                .map(|d| e.path().join(d).join("codespell_lib/data/dictionary.txt"))
+        })
+        .find(|p| p.exists())
+}
+
 fn added_files(patch: &str) -> Vec<String> {
     let mut current = None;
     let mut added = Vec::new();

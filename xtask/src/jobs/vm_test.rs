@@ -114,8 +114,8 @@ struct Suite {
     skipped: u64,
     /// the subjects of the failed tests
     failures: Vec<String>,
-    /// the guest's `VMTEST-DONE` counts
-    done: Option<String>,
+    /// the guest's `VMTEST-DONE` counts: passed, failed, skipped
+    done: Option<(u64, u64, u64)>,
     panicked: bool,
     /// console lines matching qemu/kernel-issues.txt
     issues: Vec<String>,
@@ -128,22 +128,23 @@ struct Suite {
 impl Suite {
     /// Takes one console line; prints what the user should see of it.
     fn take(&mut self, line: &str, elapsed: f64) {
+        // The kernel's own lines may share a console line with a guest
+        // line: look for its complaints everywhere.
+        if line.contains("Kernel panic") {
+            self.panicked = true;
+            println!("[console] {line}");
+        }
+        if kernel_issues().any(|p| line.contains(p)) {
+            println!("[console] {line}");
+            self.issues.push(line.to_string());
+        }
         match Event::find(line) {
             Some(Ok(e)) => self.event(e, elapsed),
             Some(Err(e)) => {
                 println!("[console] {line}");
                 self.garbled.push(format!("{}: {line}", e.reason()));
             }
-            None => {
-                if line.contains("Kernel panic") {
-                    self.panicked = true;
-                    println!("[console] {line}");
-                }
-                if kernel_issues().any(|p| line.contains(p)) {
-                    println!("[console] {line}");
-                    self.issues.push(line.to_string());
-                }
-            }
+            None => {}
         }
     }
 
@@ -165,7 +166,7 @@ impl Suite {
                 passed,
                 failed,
                 skipped,
-            } => self.done = Some(format!("passed={passed} failed={failed} skipped={skipped}")),
+            } => self.done = Some((passed, failed, skipped)),
             // A benchmark line has no business in a test boot.
             other => self.garbled.push(format!("not a test event: {other}")),
         }
@@ -210,6 +211,17 @@ impl Suite {
                 "{} kernel warning line(s) on the console (see above)",
                 self.issues.len()
             ));
+        }
+        // The guest counted too: a verdict the host did not see (a line
+        // lost or split on the console) must not vanish.
+        if let Some(guest) = self.done {
+            let host = (self.passed, self.failed, self.skipped);
+            if guest != host {
+                infra.push(format!(
+                    "the guest counted passed={} failed={} skipped={}, the console showed passed={} failed={} skipped={}",
+                    guest.0, guest.1, guest.2, host.0, host.1, host.2
+                ));
+            }
         }
         for g in &self.garbled {
             infra.push(format!("unparsable line from the guest ({g})"));
@@ -276,8 +288,11 @@ fn report(
     }
     let failed = suite.failed + infra.len() as u64;
     let passed = suite.passed;
-    if let Some(d) = &suite.done {
-        say("vm", format!("guest summary: {d}"));
+    if let Some((p, f, s)) = suite.done {
+        say(
+            "vm",
+            format!("guest summary: passed={p} failed={f} skipped={s}"),
+        );
     }
     if !suite.failures.is_empty() {
         println!("failed tests:");
@@ -323,8 +338,30 @@ mod tests {
         ]);
         assert_eq!((s.passed, s.failed, s.skipped), (2, 1, 1));
         assert_eq!(s.failures, ["model::b [user] (timeout)"]);
-        assert_eq!(s.done.as_deref(), Some("passed=2 failed=1 skipped=1"));
+        assert_eq!(s.done, Some((2, 1, 1)));
         assert!(s.infra(false, 9).is_empty());
+    }
+
+    #[test]
+    fn a_verdict_lost_on_the_console_is_a_failure() {
+        // A FAIL line split by a kernel message: the guest's count tells.
+        let s = suite(&[
+            "VMTEST ok model::a [root]",
+            "VMTE",
+            "ST FAIL model::b [root]",
+            "VMTEST ok kernel-log::clean [root]",
+            "VMTEST-DONE passed=2 failed=1 skipped=0",
+        ]);
+        assert_eq!((s.passed, s.failed), (2, 0));
+        let infra = s.infra(false, 9);
+        assert_eq!(infra.len(), 1, "{infra:?}");
+        assert!(infra[0].contains("the guest counted"), "{infra:?}");
+    }
+
+    #[test]
+    fn kernel_warnings_are_seen_on_a_tagged_line_too() {
+        let s = suite(&["VMTEST-INFO x [    3.0] WARNING: CPU: 0 PID: 1 at kernel/foo.c:1"]);
+        assert_eq!(s.issues.len(), 1);
     }
 
     #[test]

@@ -80,7 +80,10 @@ pub(super) fn boot(
     };
     let mut last_progress = Instant::now();
     while let Some(line) = console.next_line()? {
-        if line.contains("Kernel panic") {
+        if line.contains("Kernel panic")
+            || crate::jobs::vm_test::kernel_issues().any(|p| line.contains(p))
+        {
+            println!("[console] {line}");
             b.errors.push(format!("boot {label}: {line}"));
         }
         let Some(l) = parse_line(&line) else {
@@ -115,7 +118,7 @@ pub(super) fn boot(
 
 impl Boot {
     /// Records one parsed line, saying what the user should see of it.
-    fn take(&mut self, l: Line) {
+    pub(super) fn take(&mut self, l: Line) {
         let label = &self.label;
         match l {
             Line::Sample(s) => self.samples.push(s),
@@ -141,9 +144,14 @@ impl Boot {
                 println!("FAIL {e}");
                 self.errors.push(format!("boot {label}: {e}"));
             }
-            Line::Done(secs) => {
+            Line::Done { secs, ok } => {
                 self.done = true;
                 self.secs = secs;
+                if !ok {
+                    println!("FAIL boot {label}: the guest ended with ok=false");
+                    self.errors
+                        .push(format!("boot {label}: the guest ended with ok=false"));
+                }
             }
         }
     }
@@ -159,8 +167,12 @@ pub(super) enum Line {
     Skip(String),
     /// the line from its tag on (`BENCH-ERROR ...`), or why it did not parse
     Error(String),
-    /// BENCH-DONE, with the guest's seconds of measuring
-    Done(f64),
+    /// BENCH-DONE, with the guest's seconds of measuring and whether it
+    /// saw no error (it may have seen one it could not describe)
+    Done {
+        secs: f64,
+        ok: bool,
+    },
 }
 
 /// Reads a console line through the protocol; the tag may follow kernel
@@ -201,7 +213,7 @@ pub(super) fn parse_line(line: &str) -> Option<Line> {
             reason,
         }) => Line::Skip(format!("boot={boot} state={state} reason={reason}")),
         Ok(e @ Event::BenchError { .. }) => Line::Error(e.to_string()),
-        Ok(Event::BenchDone { secs, .. }) => Line::Done(secs),
+        Ok(Event::BenchDone { ok, secs, .. }) => Line::Done { secs, ok },
         // The test runner's lines have no business here.
         Ok(_) => return None,
     })

@@ -55,7 +55,7 @@ fn parses_tsync_done_and_info() {
     }
     assert!(matches!(
         parse_line("BENCH-DONE boot=A1 ok=true secs=12.5"),
-        Some(Line::Done(x)) if x == 12.5
+        Some(Line::Done { secs, ok: true }) if secs == 12.5
     ));
     assert!(matches!(
         parse_line("BENCH-INFO boot=A1 tsc_ghz=1.000"),
@@ -275,4 +275,18 @@ fn stacked_lsm_lists() {
     let (without, with) = stacked_lsm().unwrap();
     assert!(with.contains("apparmor") && with.contains("prctl_network"));
     assert!(without.contains("apparmor") && !without.contains("prctl_network"));
+}
+
+#[test]
+fn a_boot_that_ends_not_ok_has_an_error() {
+    let mut b = Boot {
+        label: "T1".into(),
+        ..Boot::default()
+    };
+    b.take(parse_line("BENCH-DONE boot=T1 ok=false secs=1.0").unwrap());
+    assert!(b.done);
+    assert_eq!(b.errors.len(), 1, "{:?}", b.errors);
+    let mut b = Boot::default();
+    b.take(parse_line("BENCH-DONE boot=T1 ok=true secs=1.0").unwrap());
+    assert!(b.done && b.errors.is_empty());
 }
