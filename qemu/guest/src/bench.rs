@@ -257,6 +257,19 @@ pub fn skip(boot: &str, state: impl Display, reason: impl Display) {
     });
 }
 
+/// The wait status of our child `pid` (EINTR retried).
+pub fn wait_child(pid: libc::pid_t) -> std::io::Result<libc::c_int> {
+    let mut st = 0;
+    // SAFETY: waiting for our own child into a local.
+    while unsafe { libc::waitpid(pid, &mut st, 0) } < 0 {
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINTR) {
+            return Err(e);
+        }
+    }
+    Ok(st)
+}
+
 pub fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
@@ -780,9 +793,13 @@ fn run_state(state: State, round: u32, iters: u64, boot: &str, tpn: f64) -> bool
         );
         return false;
     }
-    let mut st = 0;
-    // SAFETY: waiting for our own child.
-    while unsafe { libc::waitpid(pid, &mut st, 0) } < 0 && errno() == libc::EINTR {}
+    let st = match wait_child(pid) {
+        Ok(st) => st,
+        Err(e) => {
+            error(boot, state.letter(), "child", format!("waitpid: {e}"));
+            return false;
+        }
+    };
     if !(libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0) {
         error(
             boot,
@@ -866,11 +883,11 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
 pub fn main(args: &[String]) -> ! {
     // SAFETY: getpid cannot fail.
     let pid1 = unsafe { libc::getpid() } == 1;
-    if pid1 {
-        pid1_setup();
-    }
-    let code = match parse_args(args) {
-        Ok(args) => bench(&args),
+    // The arguments first, so that a setup error names the boot.
+    let parsed = parse_args(args);
+    let setup_ok = !pid1 || pid1_setup(boot_label(&parsed));
+    let code = match parsed {
+        Ok(args) => bench(&args, setup_ok),
         Err(e) => {
             error("-", "-", "args", e);
             2
@@ -916,23 +933,39 @@ const MOUNTS: [Mount; 4] = [
     },
 ];
 
-/// As the VM's /init: mount what the benchmark needs and bring `lo` up.
-fn pid1_setup() {
+/// The boot label of parsed arguments (`-` when they gave none or did not
+/// parse).
+fn boot_label(parsed: &Result<Args, String>) -> &str {
+    parsed.as_ref().map_or("-", |a| a.boot.as_str())
+}
+
+/// As the VM's /init: mount what the benchmark needs and bring `lo` up. A
+/// failure is a `BENCH-ERROR boot=B state=- op=setup msg=...` line (and the
+/// boot's `BENCH-DONE ok=false`); whether all went well.
+fn pid1_setup(boot: &str) -> bool {
+    let mut ok = true;
     for m in &MOUNTS[..3] {
         if let Err(e) = m.mount() {
-            emit(&Event::BenchInfo(format!(
-                "mount {} on {}: {e}",
-                m.fstype, m.target
-            )));
+            error(
+                boot,
+                "-",
+                "setup",
+                format!("mount {} on {}: {e}", m.fstype, m.target),
+            );
+            ok = false;
         }
     }
     let _ = MOUNTS[3].mount();
     if let Err(e) = pid1::if_up("lo") {
-        emit(&Event::BenchInfo(format!("bringing lo up: {}", e.err)));
+        error(boot, "-", "setup", format!("bringing lo up: {e}"));
+        ok = false;
     }
+    ok
 }
 
-fn bench(args: &Args) -> i32 {
+/// Measures; `setup_ok`: PID 1's setup went well (else `BENCH-DONE
+/// ok=false`, the measurements made all the same).
+fn bench(args: &Args, setup_ok: bool) -> i32 {
     let boot = args.boot.as_str();
     let module = module_flags();
     let abi = landlock_abi();
@@ -990,7 +1023,7 @@ fn bench(args: &Args) -> i32 {
         }
         why.is_none()
     });
-    let mut ok = true;
+    let mut ok = setup_ok;
     let start = Instant::now();
     if args.tsync_rounds > 0 {
         ok &= tsync::bench(args.tsync_rounds, &args.tsync_sets, boot);
@@ -1008,4 +1041,31 @@ fn bench(args: &Args) -> i32 {
         secs: start.elapsed().as_secs_f64(),
     });
     i32::from(!ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn setup_errors_name_the_boot_when_known() {
+        assert_eq!(boot_label(&parse_args(&args("--rounds 1 --boot A1"))), "A1");
+        assert_eq!(boot_label(&parse_args(&args("--rounds 1"))), "-");
+        assert_eq!(boot_label(&parse_args(&args("--bogus 1 --boot A1"))), "-");
+        let e = Event::BenchError {
+            boot: "A1".into(),
+            state: "-".into(),
+            op: "setup".into(),
+            msg: "mount proc on /proc: No such device (os error 19)".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "BENCH-ERROR boot=A1 state=- op=setup msg=mount proc on /proc: No such device (os error 19)"
+        );
+        assert_eq!(e.to_string().parse::<Event>(), Ok(e));
+    }
 }

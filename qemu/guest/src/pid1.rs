@@ -1,7 +1,8 @@
 //! What PID 1 does before either mode runs, written once: the console line,
 //! mounts, network interfaces, the CRNG, and the power-off at the end.
 //! The modes choose what to set up and how to report a failure (test mode
-//! as `VMTEST` lines, bench mode as `BENCH-INFO` lines).
+//! as `VMTEST FAIL init::<step>` lines, bench mode as
+//! `BENCH-ERROR ... op=setup` lines).
 
 use prctl_network_vm_protocol::Event;
 use std::ffi::CString;
@@ -162,13 +163,23 @@ pub fn dummy0_v6() -> Result<(), SysError> {
 /// that polls /dev/random (the getrandom crate's fallback, used by
 /// proptest's seeding) blocks forever. A blocking getrandom(2) makes the
 /// kernel generate jitter entropy and initialise the CRNG now. Returns
-/// whether it worked and how long it took.
-pub fn crng_ready() -> (bool, Duration) {
+/// whether it worked (the error otherwise) and how long it took.
+pub fn crng_ready() -> (Result<(), std::io::Error>, Duration) {
     let t = Instant::now();
     let mut seed = [0u8; 32];
     // SAFETY: writing into a local buffer.
     let r = unsafe { libc::getrandom(seed.as_mut_ptr().cast(), seed.len(), 0) };
-    (r == seed.len() as isize, t.elapsed())
+    let result = if r < 0 {
+        Err(std::io::Error::last_os_error())
+    } else if r as usize != seed.len() {
+        Err(std::io::Error::other(format!(
+            "{r} of {} bytes",
+            seed.len()
+        )))
+    } else {
+        Ok(())
+    };
+    (result, t.elapsed())
 }
 
 /// CPUs online.

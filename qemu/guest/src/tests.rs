@@ -12,6 +12,14 @@
 //!   pn.cases=N      PROPTEST_CASES=N for the tests
 //!   pn.timeout=S    per-program timeout in seconds (default 300)
 //!   pn.kmemleak=1   trigger a kmemleak scan at the end and report leaks
+//!
+//! Every failure is a `VMTEST FAIL` line counted in `VMTEST-DONE failed=`,
+//! never a `VMTEST-INFO` line: a setup step the tests depend on (a mount,
+//! the CRNG, `lo`, `dummy0`, /dev/net/tun's mode, /root, the kmemleak scan)
+//! as `init::<step> [root]`, a program that exits as if it passed but
+//! leaves no result to count (no TAP line; no libtest result unless
+//! `pn.filter` narrowed the run or libtest ran 0 tests) as
+//! `<program>::<program> [who]`.
 
 use crate::pid1::{self, cstr, emit, Mount};
 use prctl_network_vm_protocol::{Event, TestResult, Verdict, Who};
@@ -25,14 +33,25 @@ fn info(text: impl Into<String>) {
     emit(&Event::Info(text.into()));
 }
 
-fn verdict(verdict: Verdict, program: &str, test: &str, who: Who, reason: Option<String>) {
-    emit(&Event::Test(TestResult {
+fn verdict(
+    verdict: Verdict,
+    program: &str,
+    test: &str,
+    who: Who,
+    reason: Option<String>,
+) -> TestResult {
+    TestResult {
         verdict,
         program: program.to_string(),
         test: test.to_string(),
         who,
         reason,
-    }));
+    }
+}
+
+/// A failed setup step of the VM: `VMTEST FAIL init::<step> [root] (<reason>)`.
+fn init_failure(step: &str, reason: impl Into<String>) -> TestResult {
+    verdict(Verdict::Fail, "init", step, Who::Root, Some(reason.into()))
 }
 
 struct Opts {
@@ -262,11 +281,43 @@ fn run_program(
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Debug, PartialEq)]
 struct Totals {
     passed: u64,
     failed: u64,
     skipped: u64,
+}
+
+impl Totals {
+    /// Counts one verdict.
+    fn count(&mut self, v: Verdict) {
+        match v {
+            Verdict::Ok => self.passed += 1,
+            Verdict::Skip => self.skipped += 1,
+            Verdict::Fail => self.failed += 1,
+        }
+    }
+
+    /// Counts one verdict and prints its `VMTEST` line.
+    fn report(&mut self, t: TestResult) {
+        self.count(t.verdict);
+        emit(&Event::Test(t));
+    }
+}
+
+/// Why a program that exited as if it passed (and printed no failure)
+/// still fails: it left no result to count. Not for a libtest run that a
+/// filter narrowed (`filtered`: it may match nothing), nor for one where
+/// libtest says it ran 0 tests (a target without tests).
+fn no_result(kind: Kind, text: &str, results: usize, filtered: bool) -> Option<&'static str> {
+    if results > 0 {
+        return None;
+    }
+    match kind {
+        Kind::Kselftest => Some("printed no TAP result"),
+        Kind::Rust if filtered || text.lines().any(|l| l.trim_end() == "running 0 tests") => None,
+        Kind::Rust => Some("no test result parsed"),
+    }
 }
 
 fn libtest_verdict(r: &str) -> Option<Verdict> {
@@ -369,11 +420,13 @@ fn run_one(path: &Path, kind: Kind, user: bool, opts: &Opts, totals: &mut Totals
     let prog = path.file_name().unwrap().to_string_lossy().to_string();
     let who = if user { Who::User } else { Who::Root };
     let mut args: Vec<String> = Vec::new();
+    let mut filtered = false;
     if kind == Kind::Rust {
         args.extend(["--include-ignored".into(), "--test-threads=1".into()]);
         if let Some(f) = &opts.filter {
             if !prog.contains(f.as_str()) {
                 args.push(f.clone());
+                filtered = true;
             }
         }
     }
@@ -396,30 +449,21 @@ fn run_one(path: &Path, kind: Kind, user: bool, opts: &Opts, totals: &mut Totals
     let start = Instant::now();
     let (out, exit) = run_program(path, &args, user, &env, opts.timeout);
     let text = String::from_utf8_lossy(&out);
-    let mut any_fail = false;
-    let mut any = false;
     let results: Vec<(String, Verdict)> = match kind {
         Kind::Rust => libtest_results(&text),
         Kind::Kselftest => text.lines().filter_map(parse_tap).collect(),
     };
+    let n_results = results.len();
+    let mut any_fail = results.iter().any(|(_, v)| *v == Verdict::Fail);
     for (name, v) in results {
-        any = true;
-        match v {
-            Verdict::Ok => totals.passed += 1,
-            Verdict::Skip => totals.skipped += 1,
-            Verdict::Fail => {
-                totals.failed += 1;
-                any_fail = true;
-            }
-        }
-        verdict(v, &prog, &name, who, None);
+        totals.report(verdict(v, &prog, &name, who, None));
     }
     let exit_ok = match &exit {
         Exit::Code(0) => true,
         Exit::Code(4) if kind == Kind::Kselftest => true, // KSFT_SKIP
         _ => false,
     };
-    let why = match &exit {
+    let mut why = match &exit {
         Exit::Code(c) => format!("exit status {c}"),
         Exit::Signal(s) => format!("killed by signal {s}"),
         Exit::Timeout => format!("timed out after {}s (killed)", opts.timeout.as_secs()),
@@ -427,17 +471,30 @@ fn run_one(path: &Path, kind: Kind, user: bool, opts: &Opts, totals: &mut Totals
     };
     if !exit_ok && !any_fail {
         // Crash, timeout or a non-zero exit without a FAILED line: one failure.
-        totals.failed += 1;
         any_fail = true;
-        verdict(Verdict::Fail, &prog, "<program>", who, Some(why.clone()));
+        totals.report(verdict(
+            Verdict::Fail,
+            &prog,
+            "<program>",
+            who,
+            Some(why.clone()),
+        ));
+    } else if let Some(none) = no_result(kind, &text, n_results, filtered) {
+        // Exited as if all went well, but nothing to count: one failure.
+        any_fail = true;
+        why = none.to_string();
+        totals.report(verdict(
+            Verdict::Fail,
+            &prog,
+            "<program>",
+            who,
+            Some(why.clone()),
+        ));
     }
     // Figures a test reports without judging them (kselftests print
     // `# pn-metric: <text>`), relayed whether the program passed or not.
     for metric in text.lines().filter_map(|l| l.strip_prefix("# pn-metric: ")) {
         info(format!("{prog} [{who}] {metric}"));
-    }
-    if !any && exit_ok && kind == Kind::Kselftest {
-        info(format!("{prog} [{who}] printed no TAP result"));
     }
     if any_fail {
         let out = |line: String| {
@@ -534,41 +591,62 @@ const MOUNTS: [Mount; 6] = [
     },
 ];
 
-/// Mounts `m`; a failure is a `VMTEST-INFO` line.
-fn mount(m: &Mount) {
-    if let Err(e) = m.mount() {
-        info(format!("mount {} on {} failed: {e}", m.fstype, m.target));
+/// The failure of mounting `m`: `VMTEST FAIL init::mount-<target> [root]
+/// (<fstype>: <error>)`.
+fn mount_failure(m: &Mount, e: &std::io::Error) -> TestResult {
+    init_failure(&format!("mount-{}", m.target), format!("{}: {e}", m.fstype))
+}
+
+/// Mounts `m`; a failure is a `VMTEST FAIL init::mount-<target>` line,
+/// counted. Whether it worked.
+fn mount(m: &Mount, totals: &mut Totals) -> bool {
+    match m.mount() {
+        Ok(()) => true,
+        Err(e) => {
+            totals.report(mount_failure(m, &e));
+            false
+        }
     }
+}
+
+/// kmemleak's report after two scans (objects must be seen unreferenced
+/// twice to be reported; empty: no leak), or why there is no leak check.
+fn kmemleak_scan(ctl: &Path) -> Result<String, String> {
+    if !ctl.exists() {
+        return Err(format!("pn.kmemleak=1 but {} is absent", ctl.display()));
+    }
+    for _ in 0..2 {
+        std::fs::write(ctl, "scan")
+            .map_err(|e| format!("writing scan to {}: {e}", ctl.display()))?;
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    std::fs::read_to_string(ctl).map_err(|e| format!("reading {}: {e}", ctl.display()))
 }
 
 fn check_kernel(opts: &Opts, totals: &mut Totals) {
     let mut report: Vec<String> = Vec::new();
-    if opts.kmemleak {
-        mount(&Mount {
-            source: "debugfs",
-            target: "/sys/kernel/debug",
-            fstype: "debugfs",
-            flags: 0,
-            data: "",
-        });
-        let ctl = "/sys/kernel/debug/kmemleak";
-        if Path::new(ctl).exists() {
-            // Two scans: objects must be seen unreferenced twice to be reported.
-            for _ in 0..2 {
-                let _ = std::fs::write(ctl, "scan");
-                std::thread::sleep(Duration::from_secs(1));
+    let debugfs = Mount {
+        source: "debugfs",
+        target: "/sys/kernel/debug",
+        fstype: "debugfs",
+        flags: 0,
+        data: "",
+    };
+    // A failed mount is its own FAIL line: no second one for kmemleak.
+    if opts.kmemleak && mount(&debugfs, totals) {
+        match kmemleak_scan(Path::new("/sys/kernel/debug/kmemleak")) {
+            Ok(leaks) => {
+                info(format!(
+                    "kmemleak scan done: {} unreferenced object(s)",
+                    leaks.matches("unreferenced object").count()
+                ));
+                if !leaks.trim().is_empty() {
+                    report.push("kmemleak reports:".into());
+                    report.extend(leaks.lines().take(200).map(str::to_string));
+                }
             }
-            let leaks = std::fs::read_to_string(ctl).unwrap_or_default();
-            info(format!(
-                "kmemleak scan done: {} unreferenced object(s)",
-                leaks.matches("unreferenced object").count()
-            ));
-            if !leaks.trim().is_empty() {
-                report.push("kmemleak reports:".into());
-                report.extend(leaks.lines().take(200).map(str::to_string));
-            }
-        } else {
-            info("pn.kmemleak=1 but /sys/kernel/debug/kmemleak is absent");
+            // The debug run would pass without its leak check.
+            Err(e) => totals.report(init_failure("kmemleak", e)),
         }
     }
     let log = kernel_log();
@@ -602,52 +680,52 @@ fn check_kernel(opts: &Opts, totals: &mut Totals) {
 
 /// Test mode, as PID 1: set the VM up, run the tests (or a shell), power off.
 pub fn main() -> ! {
+    let mut totals = Totals::default();
     for m in &MOUNTS[..4] {
-        mount(m);
+        mount(m, &mut totals);
     }
     // /dev/net/tun as distributions' udev rules leave it (mode 0666):
-    // opening it is no privilege, attaching to a device is.
-    let _ = std::fs::set_permissions(
+    // opening it is no privilege, attaching to a device is. Absent without
+    // TUN in the kernel (the tests then skip what needs it).
+    match std::fs::set_permissions(
         "/dev/net/tun",
         std::os::unix::fs::PermissionsExt::from_mode(0o666),
-    );
-    for m in &MOUNTS[4..] {
-        mount(m);
+    ) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            totals.report(init_failure("chmod-/dev/net/tun", e.to_string()))
+        }
+        _ => {}
     }
-    let _ = std::fs::create_dir_all("/root");
+    for m in &MOUNTS[4..] {
+        mount(m, &mut totals);
+    }
+    if let Err(e) = std::fs::create_dir_all("/root") {
+        totals.report(init_failure("mkdir-/root", e.to_string()));
+    }
     let opts = parse_cmdline();
 
-    let (ok, took) = pid1::crng_ready();
-    info(format!(
-        "crng ready (getrandom {}, {:.1}s)",
-        if ok { "ok" } else { "failed" },
-        took.as_secs_f64()
-    ));
+    match pid1::crng_ready() {
+        (Ok(()), took) => info(format!(
+            "crng ready (getrandom ok, {:.1}s)",
+            took.as_secs_f64()
+        )),
+        (Err(e), took) => totals.report(init_failure(
+            "crng",
+            format!("getrandom failed after {:.1}s: {e}", took.as_secs_f64()),
+        )),
+    }
     info(format!(
         "{} CPU(s) online (the race and TSYNC tests want 2)",
         pid1::cpus()
     ));
 
-    let mut totals = Totals::default();
     match pid1::loopback() {
         Ok(()) => info("lo is up, 127.0.0.1 works"),
-        Err(e) => {
-            totals.failed += 1;
-            verdict(Verdict::Fail, "init", "loopback", Who::Root, Some(e));
-        }
+        Err(e) => totals.report(init_failure("loopback", e)),
     }
     match pid1::dummy0_v6() {
         Ok(()) => info("dummy0 is up with 2001:db8::1/64 (for the redirection tests)"),
-        Err(e) => {
-            totals.failed += 1;
-            verdict(
-                Verdict::Fail,
-                "init",
-                "dummy0",
-                Who::Root,
-                Some(e.to_string()),
-            );
-        }
+        Err(e) => totals.report(init_failure("dummy0", e.to_string())),
     }
 
     if opts.shell {
@@ -735,5 +813,98 @@ mod parsing {
         );
         assert_eq!(parse_tap("# ok 1 nested"), None);
         assert_eq!(parse_tap("ok x"), None);
+    }
+}
+
+#[cfg(test)]
+mod failures {
+    use super::*;
+
+    #[test]
+    fn a_failed_mount_is_a_counted_init_failure() {
+        let m = &MOUNTS[2];
+        let e = std::io::Error::from_raw_os_error(libc::ENODEV);
+        let t = mount_failure(m, &e);
+        let line = Event::Test(t.clone()).to_string();
+        assert_eq!(
+            line,
+            format!("VMTEST FAIL init::mount-/sys/kernel/security [root] (securityfs: {e})")
+        );
+        assert_eq!(line.parse::<Event>(), Ok(Event::Test(t.clone())));
+        let mut totals = Totals::default();
+        totals.report(t);
+        assert_eq!(
+            totals,
+            Totals {
+                passed: 0,
+                failed: 1,
+                skipped: 0
+            }
+        );
+        // A real failure: a mount point under a file.
+        let bad = Mount {
+            source: "tmpfs",
+            target: "/proc/self/status/x",
+            fstype: "tmpfs",
+            flags: 0,
+            data: "",
+        };
+        assert!(!mount(&bad, &mut totals));
+        assert_eq!(totals.failed, 2);
+    }
+
+    #[test]
+    fn init_failures_are_fail_lines_of_program_init() {
+        assert_eq!(
+            Event::Test(init_failure("kmemleak", "pn.kmemleak=1 but x is absent")).to_string(),
+            "VMTEST FAIL init::kmemleak [root] (pn.kmemleak=1 but x is absent)"
+        );
+        assert_eq!(
+            Event::Test(init_failure("crng", "getrandom failed after 0.0s: x")).to_string(),
+            "VMTEST FAIL init::crng [root] (getrandom failed after 0.0s: x)"
+        );
+    }
+
+    #[test]
+    fn no_kmemleak_check_is_an_error() {
+        assert_eq!(
+            kmemleak_scan(Path::new("/nonexistent/kmemleak")),
+            Err("pn.kmemleak=1 but /nonexistent/kmemleak is absent".into())
+        );
+        // Present but not writable as kmemleak is (here: a directory).
+        let e = kmemleak_scan(Path::new("/")).unwrap_err();
+        assert!(e.starts_with("writing scan to /: "), "{e}");
+    }
+
+    #[test]
+    fn a_program_with_nothing_to_count_fails() {
+        let libtest_ok = "running 2 tests\ntest a ... ok\ntest b ... ok\n";
+        // Results parsed: nothing to add.
+        for kind in [Kind::Rust, Kind::Kselftest] {
+            assert_eq!(no_result(kind, libtest_ok, 2, false), None);
+        }
+        assert_eq!(
+            no_result(Kind::Kselftest, "TAP version 13\n1..3\n", 0, false),
+            Some("printed no TAP result")
+        );
+        assert_eq!(
+            no_result(Kind::Rust, "garbled output\n", 0, false),
+            Some("no test result parsed")
+        );
+        assert_eq!(
+            no_result(Kind::Rust, "", 0, false),
+            Some("no test result parsed")
+        );
+        // A filter may match no test.
+        assert_eq!(no_result(Kind::Rust, "running 0 tests\n", 0, true), None);
+        assert_eq!(no_result(Kind::Rust, "", 0, true), None);
+        // libtest itself says the target has no tests.
+        let none = "\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n\n";
+        assert_eq!(no_result(Kind::Rust, none, 0, false), None);
+        // ... but only libtest's own line counts, not a test's word for it.
+        assert_eq!(
+            no_result(Kind::Rust, "running 3 tests\n", 0, false),
+            Some("no test result parsed")
+        );
     }
 }

@@ -17,7 +17,9 @@
 //! BENCH-TSYNC boot=T1 mech=prctl set=256s threads=256 busy=0 round=2 ticks=1234567 asleep=256
 //! ```
 
-use crate::bench::{check, errno, error, module_flags, seccomp_filter_with, skip, ticks};
+use crate::bench::{
+    check, errno, error, module_flags, seccomp_filter_with, skip, ticks, wait_child,
+};
 use crate::pid1::emit;
 use prctl_network_sys::{
     prctl_get_network, prctl_set_network_options, PR_NETWORK_OFF, PR_NETWORK_TSYNC,
@@ -208,6 +210,25 @@ fn sample(mech: Mech, set: ThreadSet, round: u32, boot: &str) -> Result<Event, S
     }))
 }
 
+/// The exit code of a sample child that printed its own `BENCH-ERROR`.
+const REPORTED: i32 = 1;
+
+/// The exit code of a sample child that panicked (the panic message went
+/// to stderr, no `BENCH-ERROR`).
+const PANICKED: i32 = 101;
+
+/// The `BENCH-ERROR` message the parent owes for a sample child's wait
+/// status: none when it exited 0 or after its own `BENCH-ERROR`
+/// ([`REPORTED`]); `wait status <status>` when it was killed by a signal,
+/// panicked or exited with another code.
+fn unreported_failure(status: libc::c_int) -> Option<String> {
+    if libc::WIFEXITED(status) && matches!(libc::WEXITSTATUS(status), 0 | REPORTED) {
+        None
+    } else {
+        Some(format!("wait status {status:#x}"))
+    }
+}
+
 /// Runs one sample in a forked child; false on any error (printed).
 fn run_sample(mech: Mech, set: ThreadSet, round: u32, boot: &str) -> bool {
     use std::io::Write as _;
@@ -215,15 +236,20 @@ fn run_sample(mech: Mech, set: ThreadSet, round: u32, boot: &str) -> bool {
     // SAFETY: the parent is single-threaded, so the child may run Rust code.
     let pid = unsafe { libc::fork() };
     if pid == 0 {
-        let code = match sample(mech, set, round, boot) {
-            Ok(line) => {
+        // A panic must not unwind into the parent's frames in the child.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            sample(mech, set, round, boot)
+        }));
+        let code = match result {
+            Ok(Ok(line)) => {
                 emit(&line);
                 0
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 error(boot, "tsync", format!("{}-{}", mech.name(), set.label()), e);
-                1
+                REPORTED
             }
+            Err(_) => PANICKED,
         };
         let _ = std::io::stdout().flush();
         // SAFETY: leave the child without running the parent's exit handlers.
@@ -233,9 +259,16 @@ fn run_sample(mech: Mech, set: ThreadSet, round: u32, boot: &str) -> bool {
         error(boot, "tsync", "fork", std::io::Error::last_os_error());
         return false;
     }
-    let mut st = 0;
-    // SAFETY: waiting for our own child.
-    while unsafe { libc::waitpid(pid, &mut st, 0) } < 0 && errno() == libc::EINTR {}
+    let st = match wait_child(pid) {
+        Ok(st) => st,
+        Err(e) => {
+            error(boot, "tsync", "child", format!("waitpid: {e}"));
+            return false;
+        }
+    };
+    if let Some(msg) = unreported_failure(st) {
+        error(boot, "tsync", "child", msg);
+    }
     libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0
 }
 
@@ -290,5 +323,45 @@ mod tests {
             .map(|s| ThreadSet::parse(s).expect("valid").label())
             .collect();
         assert_eq!(all.join(","), DEFAULT_SETS);
+    }
+
+    #[test]
+    fn a_child_failure_without_its_own_message_is_reported() {
+        let exited = |code: i32| code << 8;
+        assert_eq!(unreported_failure(exited(0)), None);
+        assert_eq!(unreported_failure(exited(REPORTED)), None, "it printed one");
+        assert_eq!(
+            unreported_failure(exited(PANICKED)),
+            Some("wait status 0x6500".into())
+        );
+        assert_eq!(
+            unreported_failure(exited(2)),
+            Some("wait status 0x200".into())
+        );
+        // Killed by SIGKILL, by SIGSEGV with a core.
+        assert_eq!(
+            unreported_failure(libc::SIGKILL),
+            Some("wait status 0x9".into())
+        );
+        assert_eq!(
+            unreported_failure(libc::SIGSEGV | 0x80),
+            Some("wait status 0x8b".into())
+        );
+    }
+
+    #[test]
+    fn a_real_child_killed_by_a_signal_is_reported() {
+        // SAFETY: the child only raises a signal.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            unsafe {
+                libc::raise(libc::SIGKILL);
+                libc::_exit(0);
+            }
+        }
+        let st = wait_child(pid).expect("our child");
+        assert!(libc::WIFSIGNALED(st));
+        assert_eq!(unreported_failure(st), Some(format!("wait status {st:#x}")));
+        assert!(wait_child(pid).is_err(), "no second wait");
     }
 }

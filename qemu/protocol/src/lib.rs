@@ -36,6 +36,28 @@
 //! No field may contain a newline; the one-word fields (`boot=`, `state=`,
 //! `op=`, `mech=`, `set=`, program names) contain no space.
 //!
+//! # Which lines carry verdicts
+//!
+//! Test runner: only `VMTEST <verdict> ...` lines ([`Event::Test`],
+//! [`Event::KernelLog`]) are verdicts, one per test, and `VMTEST-DONE`
+//! ([`Event::Done`]) carries the guest's own totals of them. A failure of
+//! the VM's own setup that the tests depend on (a mount, `lo`, `dummy0`,
+//! the CRNG, the kmemleak scan of a `pn.kmemleak=1` run) is a
+//! `VMTEST FAIL init::<step> [root] (<reason>)` line, counted in `failed=`
+//! like any other. `VMTEST-RUN`, `VMTEST-OUT` and `VMTEST-INFO` never
+//! count: `VMTEST-OUT` relays a failing program's output (which may say
+//! anything, the word `FAIL` included) and `VMTEST-INFO` is information
+//! only (what was set up, figures a test reports without judging them).
+//! The kernel log check `kernel-log::clean [root]` is only ever `ok` or
+//! `FAIL`: `VMTEST skip kernel-log::clean ...` does not parse (a
+//! [`ParseError`]), so the check cannot be skipped without an error.
+//!
+//! Benchmark: `BENCH-ERROR` ([`Event::BenchError`]) is a failure, of a
+//! measurement or of the setup (`op=setup`), and `BENCH-DONE ok=false`
+//! says the boot had one. `BENCH` and `BENCH-TSYNC` are measurements,
+//! `BENCH-SKIP` a state this boot does not measure by design (the module
+//! absent, Landlock too old), `BENCH-INFO` information only.
+//!
 //! ```
 //! use prctl_network_vm_protocol::{Event, Verdict, Who};
 //!
@@ -139,7 +161,9 @@ impl FromStr for Verdict {
 /// `program` contains neither `::`, a space nor a newline (it is a file
 /// name under /tests); `test` is not empty and does not contain ` [root]`
 /// or ` [user]`. The program `kernel-log` with the test `clean` as root and
-/// no reason is [`Event::KernelLog`], not a `TestResult`.
+/// no reason is [`Event::KernelLog`], not a `TestResult`; with the verdict
+/// `skip` it is not in the protocol at all (`kernel-log::clean` is never
+/// skipped: such a line is a [`ParseError`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestResult {
     /// `ok`, `FAIL` or `skip`
@@ -238,7 +262,8 @@ pub enum Event {
         clean: bool,
     },
     /// `VMTEST-OUT <program> [<who>] | <line>`: output of a failing program
-    /// (or of the kernel log check, program `kernel-log`), one line each.
+    /// (or of the kernel log check, program `kernel-log`), one line each;
+    /// the line is arbitrary text and never a verdict.
     Out {
         /// the program's file name (no space, no ` | `)
         program: String,
@@ -247,7 +272,9 @@ pub enum Event {
         /// the output line (may be empty)
         line: String,
     },
-    /// `VMTEST-INFO <text>`: information, no verdict.
+    /// `VMTEST-INFO <text>`: information only, never a verdict (a failure
+    /// is a `VMTEST FAIL` line, see the [crate docs](crate)); the text is
+    /// arbitrary.
     Info(String),
     /// `VMTEST-DONE passed=N failed=M skipped=K`: the test run is over.
     Done {
@@ -262,8 +289,8 @@ pub enum Event {
     Bench(BenchSample),
     /// `BENCH-TSYNC boot=B mech=M set=S threads=N busy=0|1 round=R ticks=T asleep=A`
     Tsync(TsyncSample),
-    /// `BENCH-INFO <text>`: the boot's facts (`boot=B module=... tsc_ghz=...`)
-    /// or a setup problem.
+    /// `BENCH-INFO <text>`: the boot's facts (`boot=B module=... tsc_ghz=...`),
+    /// information only (a setup failure is `BENCH-ERROR ... op=setup`).
     BenchInfo(String),
     /// `BENCH-SKIP boot=B state=S reason=<text>`: a state (or `tsync`) not
     /// measured in this boot.
@@ -278,7 +305,7 @@ pub enum Event {
     /// `BENCH-ERROR boot=B state=S op=O msg=<text>`: a measurement or the
     /// setup failed.
     BenchError {
-        /// the boot label (`-` before the arguments are read)
+        /// the boot label (`-` when the arguments give none or do not parse)
         boot: String,
         /// the state letter, `tsync` or `-`
         state: String,
@@ -432,9 +459,7 @@ impl FromStr for Event {
             .split_once(' ')
             .ok_or_else(|| bad("no space after the tag"))?;
         match tag {
-            "VMTEST" => {
-                parse_verdict(body).ok_or_else(|| bad("not <verdict> <program>::<test> [<who>]"))
-            }
+            "VMTEST" => parse_verdict(body).map_err(bad),
             "VMTEST-RUN" => {
                 let (program, who) =
                     program_who(body).ok_or_else(|| bad("not <program> [<who>]"))?;
@@ -523,13 +548,15 @@ impl FromStr for Event {
     }
 }
 
-/// `<verdict> <program>::<test> [<who>]( (<reason>))?` after `VMTEST `.
-fn parse_verdict(body: &str) -> Option<Event> {
-    let (verdict, subject) = body.split_once(' ')?;
-    let verdict: Verdict = verdict.parse().ok()?;
-    let (program, rest) = subject.split_once("::")?;
+/// `<verdict> <program>::<test> [<who>]( (<reason>))?` after `VMTEST `;
+/// the error says what is wrong.
+fn parse_verdict(body: &str) -> Result<Event, &'static str> {
+    const SHAPE: &str = "not <verdict> <program>::<test> [<who>]";
+    let (verdict, subject) = body.split_once(' ').ok_or(SHAPE)?;
+    let verdict: Verdict = verdict.parse().map_err(|_| SHAPE)?;
+    let (program, rest) = subject.split_once("::").ok_or(SHAPE)?;
     if program.is_empty() || program.contains(' ') {
-        return None;
+        return Err(SHAPE);
     }
     // The first ` [root]`/` [user]` that ends the line or opens ` (...)`.
     for (i, _) in rest.match_indices(" [") {
@@ -549,16 +576,19 @@ fn parse_verdict(body: &str) -> Option<Event> {
         };
         let test = &rest[..i];
         if test.is_empty() {
-            return None;
+            return Err(SHAPE);
         }
-        if (program, test, who, &reason) == ("kernel-log", "clean", Who::Root, &None) {
-            match verdict {
-                Verdict::Ok => return Some(Event::KernelLog { clean: true }),
-                Verdict::Fail => return Some(Event::KernelLog { clean: false }),
-                Verdict::Skip => {}
+        if (program, test) == ("kernel-log", "clean") {
+            // The kernel log check is never skipped: a skip would let a run
+            // without it pass.
+            match (verdict, who, &reason) {
+                (Verdict::Skip, ..) => return Err("kernel-log::clean is only ever ok or FAIL"),
+                (Verdict::Ok, Who::Root, None) => return Ok(Event::KernelLog { clean: true }),
+                (Verdict::Fail, Who::Root, None) => return Ok(Event::KernelLog { clean: false }),
+                _ => {}
             }
         }
-        return Some(Event::Test(TestResult {
+        return Ok(Event::Test(TestResult {
             verdict,
             program: program.to_string(),
             test: test.to_string(),
@@ -566,7 +596,7 @@ fn parse_verdict(body: &str) -> Option<Event> {
             reason,
         }));
     }
-    None
+    Err(SHAPE)
 }
 
 /// `<program> [<who>]`.

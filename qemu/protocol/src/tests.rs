@@ -358,10 +358,21 @@ fn parses_real_lines() {
             line: "[    5.1] WARNING: CPU: 0 | x".into()
         })
     );
+    // kernel-log::clean as root with a reason, or as user, is an ordinary
+    // verdict (the guest prints neither).
     assert_eq!(
-        "VMTEST skip kernel-log::clean [root]".parse(),
-        Ok(test(Verdict::Skip, "kernel-log", "clean", Who::Root, None)),
-        "kernel-log is only ever ok or FAIL"
+        "VMTEST FAIL kernel-log::clean [root] (no log)".parse(),
+        Ok(test(
+            Verdict::Fail,
+            "kernel-log",
+            "clean",
+            Who::Root,
+            Some("no log")
+        ))
+    );
+    assert_eq!(
+        "VMTEST ok kernel-log::clean [user]".parse(),
+        Ok(test(Verdict::Ok, "kernel-log", "clean", Who::User, None))
     );
     // The earliest tag counts, even when program output carries another.
     assert_eq!(
@@ -375,6 +386,25 @@ fn parses_real_lines() {
     assert_eq!(
         Event::find("BENCHMARK: VMTEST-INFO 2 CPU(s) online"),
         Some(Ok(Event::Info("2 CPU(s) online".into())))
+    );
+}
+
+#[test]
+fn the_kernel_log_check_is_never_skipped() {
+    for l in [
+        "VMTEST skip kernel-log::clean [root]",
+        "VMTEST skip kernel-log::clean [user]",
+        "VMTEST skip kernel-log::clean [root] (no klogctl)",
+    ] {
+        let e = l.parse::<Event>().expect_err(l);
+        assert_eq!(e.line(), l);
+        assert_eq!(e.reason(), "kernel-log::clean is only ever ok or FAIL");
+        assert_eq!(Event::find(&format!("[ 9.9] x {l}\r")), Some(Err(e)), "{l}");
+    }
+    // Other tests of a program called kernel-log may be skipped.
+    assert_eq!(
+        "VMTEST skip kernel-log::other [root]".parse(),
+        Ok(test(Verdict::Skip, "kernel-log", "other", Who::Root, None))
     );
 }
 
