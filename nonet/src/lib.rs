@@ -3,7 +3,8 @@
 //! The library half of the `nonet` binary: its manual ([`HELP`]), its exit
 //! statuses and its command line ([`parse`], with `lexopt`). The binary
 //! applies the restriction with the `prctl-network` crate and executes the
-//! command.
+//! command. See the crate's README for what `nonet` does; to drop a
+//! program's own network access from Rust, use the `prctl-network` crate.
 //!
 //! Exit status: 125 when nonet itself fails (usage, kernel support,
 //! restriction), 126 when the command cannot be executed, 127 when it is
@@ -20,6 +21,13 @@ pub const EXIT_FAILURE_NONET: u8 = 125;
 pub const EXIT_CANNOT_EXECUTE: u8 = 126;
 /// The command was not found.
 pub const EXIT_NOT_FOUND: u8 = 127;
+
+/// What nonet prints (after `nonet: `) when the kernel lacks
+/// `PR_SET_NETWORK` and `--best-effort` was not given.
+pub const UNSUPPORTED: &str = "kernel lacks PR_SET_NETWORK: the running kernel does not carry \
+the prctl-network series (it is not in upstream Linux), or its prctl_network LSM is not \
+enabled (lsm= / CONFIG_LSM); use --best-effort to fall back to seccomp and Landlock \
+(weaker; nonet then says what is not enforced)";
 
 /// The manual, printed by `nonet --help`.
 pub const HELP: &str = "\
@@ -92,13 +100,17 @@ OPTIONS
 
     --status
         Print whether nonet itself (and thus the shell or program that
-        started it) runs with the network off: \"network: on\" or
-        \"network: off\". The kernel does not expose this for other
-        processes. On a kernel without PR_SET_NETWORK there is no flag to
-        read: nonet then prints what it observes (whether a probe
-        AF_INET socket is refused, the seccomp and no_new_privs state),
-        labelled \"observed\", so that under nonet --best-effort it
-        says \"network: off (observed, ...)\".
+        started it) runs with the network off, as the kernel flag says:
+        \"network: on\" or \"network: off\". The kernel does not expose
+        this for other processes. Without the flag to read (a kernel
+        without PR_SET_NETWORK, or PR_GET_NETWORK refused, e.g. by a
+        seccomp filter) the answer is \"network: unknown (...)\", never
+        on or off: the parentheses say why, then what nonet observed
+        (whether a probe AF_INET socket is refused, the seccomp and
+        no_new_privs state). Those are observations, not a verdict: a
+        seccomp filter that denies only AF_INET sockets looks the same
+        while IPv6 still works, and nonet --best-effort leaves open
+        channels that PR_SET_NETWORK closes.
 
     -h, --help
         Print this help and exit.
@@ -112,7 +124,8 @@ EXIT STATUS
     126  COMMAND was found but could not be executed
     127  COMMAND was not found
     Otherwise the exit status of COMMAND, which nonet replaces.
-    For --status: 0, or 125 if the state cannot be read.
+    For --status: 0, or 125 if PR_GET_NETWORK failed other than with
+    EINVAL (the line \"network: unknown (...)\" is still printed).
 
 EXAMPLES
     Build without network access:
@@ -262,9 +275,3 @@ mod tests {
         assert!(p(&["--best-effort=yes", "ls"]).is_err());
     }
 }
-
-/// The project README's Rust snippets, compiled as doctests (the README is
-/// not part of any published crate, so its check lives here).
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ProjectReadmeDoctests;

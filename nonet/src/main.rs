@@ -6,21 +6,31 @@
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
 
-use nonet::{parse, Mode, Options, EXIT_CANNOT_EXECUTE, EXIT_FAILURE_NONET, EXIT_NOT_FOUND, HELP};
-use prctl_network::{Enforcement, Error, Restriction, Support, ThreadScope};
+use nonet::{
+    parse, Mode, Options, EXIT_CANNOT_EXECUTE, EXIT_FAILURE_NONET, EXIT_NOT_FOUND, HELP,
+    UNSUPPORTED,
+};
+use prctl_network::{Enforcement, Error, Restriction, Support, ThreadScope, UnknownReason};
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("nonet: {msg}");
     ExitCode::from(EXIT_FAILURE_NONET)
 }
 
+/// `--status`: the kernel flag, or "network: unknown (...)" with what was
+/// observed; never "off" from an observation (a seccomp filter denying only
+/// `socket(AF_INET)` would look the same).
 fn status() -> ExitCode {
-    match prctl_network::probe() {
-        Support::Available { .. } | Support::Missing => {
-            println!("{}", prctl_network::observe());
-            ExitCode::SUCCESS
-        }
-        other => fail(format!("cannot read the network restriction: {other:?}")),
+    let observed = prctl_network::observe();
+    println!("{observed}");
+    match observed.support {
+        Support::Unknown {
+            error: UnknownReason::Errno(errno),
+        } => fail(format!(
+            "cannot read the network restriction: PR_GET_NETWORK failed: {}",
+            std::io::Error::from_raw_os_error(errno)
+        )),
+        _ => ExitCode::SUCCESS,
     }
 }
 
@@ -30,11 +40,8 @@ fn run(opts: Options) -> ExitCode {
         .no_new_privs(!opts.allow_setuid);
     let status = match restriction.restrict() {
         Ok(status) => status,
-        Err(e @ Error::Unsupported) => {
-            return fail(format!(
-                "{e}; use --best-effort to fall back to seccomp and Landlock"
-            ))
-        }
+        // The library's text advises Rust callers; this is the shell's.
+        Err(Error::Unsupported) => return fail(UNSUPPORTED),
         Err(e) => return fail(format!("cannot turn the network off: {e}")),
     };
     match &status.enforcement {

@@ -10,14 +10,14 @@ use nix::errno::Errno;
 /// the crates nonet is built on).
 fn kernel_has_series() -> bool {
     let r = prctl_network_sys::prctl_get_network();
-    if r < 0 {
+    if r == -1 {
         assert_eq!(
             Errno::last(),
             Errno::EINVAL,
             "PR_GET_NETWORK failed otherwise"
         );
     }
-    r >= 0
+    r != -1
 }
 
 /// The nonet binary: cargo's build path on the host, else from the VM's
@@ -95,7 +95,9 @@ fn strict_mode_matches_kernel_support() {
         assert_eq!(code(&o), 125);
         let err = stderr(&o);
         assert!(err.contains("kernel lacks PR_SET_NETWORK"), "{err}");
-        assert!(err.contains("--best-effort"), "{err}");
+        assert!(err.contains("use --best-effort"), "{err}");
+        // Shell advice, not the library's advice to Rust callers.
+        assert!(!err.contains("Restriction::"), "{err}");
     }
 }
 
@@ -108,10 +110,10 @@ fn status_matches_kernel_support() {
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         let out = stdout(&o);
         assert!(
-            out.starts_with("network: on (observed, not the kernel flag"),
+            out.starts_with("network: unknown (the kernel lacks PR_SET_NETWORK"),
             "{out}"
         );
-        assert!(out.contains("socket(AF_INET) allowed"), "{out}");
+        assert!(out.contains("observed: socket(AF_INET) allowed"), "{out}");
     }
 }
 
@@ -125,13 +127,121 @@ fn status_under_best_effort_reports_what_is_observed() {
     let o = run(&["--best-effort", "--quiet", me.to_str().unwrap(), "--status"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
+    // The fallback leaves channels open: no verdict, only observations.
     assert!(
-        out.starts_with("network: off (observed, not the kernel flag"),
+        out.starts_with("network: unknown (the kernel lacks PR_SET_NETWORK"),
         "{out}"
     );
-    assert!(out.contains("socket(AF_INET) refused"), "{out}");
+    assert!(out.contains("observed: socket(AF_INET) refused"), "{out}");
     assert!(out.contains("seccomp filter in force"), "{out}");
     assert!(out.contains("no_new_privs set"), "{out}");
+}
+
+/// `nonet --status` run under a seccomp filter (installed between fork and
+/// exec) that makes `socket(AF_INET)`, or `prctl(PR_GET_NETWORK)`, fail
+/// with `EPERM` and allows everything else.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn status_under_filter(nr: i64, arg0: u32) -> Output {
+    use nix::libc;
+    use std::os::unix::process::CommandExt;
+
+    #[cfg(target_arch = "x86_64")]
+    const AUDIT_ARCH: u32 = 0xc000_003e;
+    #[cfg(target_arch = "aarch64")]
+    const AUDIT_ARCH: u32 = 0xc000_00b7;
+    let stmt = |code: u32, k: u32| libc::sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    };
+    let jeq = |k: u32, jf: u8| libc::sock_filter {
+        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+        jt: 0,
+        jf,
+        k,
+    };
+    let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+    // seccomp_data: nr at 0, arch at 4, args[0] (low half) at 16.
+    let filter = [
+        stmt(load, 4),
+        jeq(AUDIT_ARCH, 5),
+        stmt(load, 0),
+        jeq(nr as u32, 3),
+        stmt(load, 16),
+        jeq(arg0, 1),
+        stmt(
+            libc::BPF_RET | libc::BPF_K,
+            libc::SECCOMP_RET_ERRNO | libc::EPERM as u32,
+        ),
+        stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ALLOW),
+    ];
+    let mut cmd = Command::new(nonet());
+    cmd.arg("--status");
+    // SAFETY: between fork and exec only prctl() and seccomp() run, with
+    // integers and the filter, which the kernel copies.
+    unsafe {
+        cmd.pre_exec(move || {
+            let prog = libc::sock_fprog {
+                len: filter.len() as u16,
+                filter: filter.as_ptr() as *mut libc::sock_filter,
+            };
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+                || libc::syscall(
+                    libc::SYS_seccomp,
+                    libc::SECCOMP_SET_MODE_FILTER,
+                    0,
+                    &prog as *const libc::sock_fprog,
+                ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.output().expect("spawn nonet under a seccomp filter")
+}
+
+/// Someone else's seccomp filter denying only `socket(AF_INET)` (IPv6 and
+/// everything else still reach the network) must not read as "network:
+/// off": only the kernel flag says on or off.
+#[test]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn status_under_a_filter_denying_only_inet_is_not_off() {
+    let o = status_under_filter(nix::libc::SYS_socket, nix::libc::AF_INET as u32);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!out.starts_with("network: off"), "{out}");
+    if kernel_has_series() {
+        assert_eq!(out, "network: on\n");
+    } else {
+        assert!(
+            out.starts_with("network: unknown (the kernel lacks PR_SET_NETWORK"),
+            "{out}"
+        );
+        assert!(out.contains("observed: socket(AF_INET) refused"), "{out}");
+    }
+}
+
+/// `PR_GET_NETWORK` refused by a filter says nothing about the kernel:
+/// not "the kernel lacks PR_SET_NETWORK".
+#[test]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn status_with_pr_get_network_refused_is_unknown_not_missing() {
+    let get = prctl_network_sys::PR_GET_NETWORK as u32;
+    let o = status_under_filter(nix::libc::SYS_prctl, get);
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("network: unknown (PR_GET_NETWORK failed: Operation not permitted"),
+        "{out}"
+    );
+    assert!(!out.contains("lacks"), "{out}");
+    assert!(
+        stderr(&o).starts_with("nonet: cannot read the network restriction"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

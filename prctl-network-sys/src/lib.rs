@@ -42,6 +42,9 @@
 //!   others), and when adding a flag pass the word you read with your bit
 //!   or-ed in: the kernel accepts the bits it reported, and clearing one
 //!   fails with `EPERM`.
+//! * The flags word reaches user space as the C `int` that `prctl()`
+//!   returns: a flag at bit 31 would read as a negative number. Only `-1`
+//!   is a failure ([`prctl_get_network`] says how to read the rest).
 //! * Option bits of the third argument may be added the same way; a
 //!   kernel that does not know one answers `EINVAL`.
 //!
@@ -72,11 +75,14 @@
 //! use prctl_network_sys::{prctl_get_network, PR_NETWORK_OFF};
 //!
 //! let r = prctl_get_network();
-//! if r < 0 {
+//! if r == -1 {
 //!     // EINVAL: this kernel does not carry the series.
 //!     println!("unsupported: {}", std::io::Error::last_os_error());
 //! } else {
-//!     println!("network off: {}", r as libc::c_ulong & PR_NETWORK_OFF != 0);
+//!     // The flags come as a C int: any value but -1 is the word (see
+//!     // prctl_get_network for the sign).
+//!     let flags = r as libc::c_uint as libc::c_ulong;
+//!     println!("network off: {}", flags & PR_NETWORK_OFF != 0);
 //! }
 //! ```
 #![no_std]

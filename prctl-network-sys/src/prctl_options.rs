@@ -14,7 +14,9 @@ use libc::{c_int, c_ulong};
 pub const PR_SET_NETWORK: c_int = 0x4e45_5453;
 
 /// `prctl(PR_GET_NETWORK, 0, 0, 0, 0)`: return the calling thread's
-/// restriction flags (`0` or [`PR_NETWORK_OFF`]).
+/// restriction flags (with the flags this crate knows, `0` or
+/// [`PR_NETWORK_OFF`]; a newer kernel may report more bits, see
+/// [`prctl_get_network`](crate::prctl_get_network)).
 ///
 /// The value is the ASCII magic `"NETG"`.
 ///
@@ -39,13 +41,15 @@ pub const PR_NETWORK_ON: c_ulong = 0;
 /// ```
 pub const PR_NETWORK_OFF: c_ulong = 1;
 
-/// Every flag bit the kernel knows; any other bit passed to
-/// [`PR_SET_NETWORK`] makes the call fail with `EINVAL`.
+/// Every flag bit *this crate* knows. A kernel answers `EINVAL` to
+/// [`PR_SET_NETWORK`] with a bit it does not know; a newer kernel may know
+/// more bits than this constant has, and a newer release of this crate may
+/// then add them here (see "ABI stability" in the [crate docs](crate)).
+/// Not a mask to set, nor one to reject a `PR_GET_NETWORK` result with.
 ///
 /// ```
-/// use prctl_network_sys::PR_NETWORK_ALL_FLAGS;
-/// let unknown: libc::c_ulong = 1 << 1;
-/// assert_eq!(unknown & !PR_NETWORK_ALL_FLAGS, unknown);
+/// use prctl_network_sys::{PR_NETWORK_ALL_FLAGS, PR_NETWORK_OFF};
+/// assert_eq!(PR_NETWORK_ALL_FLAGS & PR_NETWORK_OFF, PR_NETWORK_OFF);
 /// ```
 pub const PR_NETWORK_ALL_FLAGS: c_ulong = 1;
 

@@ -98,6 +98,7 @@ impl SetOptions {
 /// unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
 /// assert_eq!(set_network(NetworkFlags::OFF, SetOptions::TSYNC), 0);
 /// ```
+#[doc(alias("PR_SET_NETWORK", "PR_NETWORK_TSYNC", "prctl_set_network_options"))]
 pub fn set_network(flags: NetworkFlags, options: SetOptions) -> c_int {
     prctl_network_raw(PR_SET_NETWORK, flags.bits(), options.bits(), 0, 0)
 }

@@ -13,7 +13,9 @@ use libc::{c_int, c_ulong};
 /// Returns `0` on success and `-1` with `errno` set on failure:
 /// `EINVAL` (kernel without the series, or unknown bits in `flags`),
 /// `EPERM` (trying to clear a bit that is set) or `EACCES` (neither
-/// `no_new_privs` nor `CAP_SYS_ADMIN`).
+/// `no_new_privs` nor `CAP_SYS_ADMIN`). Only the calling thread is
+/// restricted; [`set_network`](crate::set_network) with
+/// [`SetOptions::TSYNC`](crate::SetOptions::TSYNC) covers every thread.
 ///
 /// ```no_run
 /// use prctl_network_sys::{prctl_set_network, PR_NETWORK_OFF};
@@ -22,6 +24,7 @@ use libc::{c_int, c_ulong};
 /// unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
 /// assert_eq!(prctl_set_network(PR_NETWORK_OFF), 0);
 /// ```
+#[doc(alias = "PR_SET_NETWORK")]
 pub fn prctl_set_network(flags: c_ulong) -> c_int {
     prctl_network_raw(PR_SET_NETWORK, flags, 0, 0, 0)
 }
@@ -29,6 +32,18 @@ pub fn prctl_set_network(flags: c_ulong) -> c_int {
 /// `prctl(PR_SET_NETWORK, flags, options, 0, 0)`: with `options` =
 /// [`PR_NETWORK_TSYNC`](crate::PR_NETWORK_TSYNC), every thread of the
 /// process gets `flags`.
+///
+/// # Prefer [`set_network`](crate::set_network)
+///
+/// Both arguments are plain integers, and the flag
+/// [`PR_NETWORK_OFF`](crate::PR_NETWORK_OFF) and the option
+/// [`PR_NETWORK_TSYNC`](crate::PR_NETWORK_TSYNC) are both `1`: a swapped
+/// call, `prctl_set_network_options(PR_NETWORK_TSYNC, PR_NETWORK_OFF)`,
+/// compiles and does the same thing only by accident of the values today;
+/// with any other flag or option it asks the kernel for something else,
+/// silently. [`set_network`](crate::set_network) takes a
+/// [`NetworkFlags`](crate::NetworkFlags) and a
+/// [`SetOptions`](crate::SetOptions), which cannot be swapped.
 ///
 /// Returns `0` on success and `-1` with `errno` set on failure: as
 /// [`prctl_set_network`], plus `EINVAL` for unknown bits in `options`,
@@ -40,22 +55,42 @@ pub fn prctl_set_network(flags: c_ulong) -> c_int {
 /// use prctl_network_sys::{prctl_set_network_options, PR_NETWORK_OFF, PR_NETWORK_TSYNC};
 ///
 /// unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+/// // flags first, then options.
 /// assert_eq!(prctl_set_network_options(PR_NETWORK_OFF, PR_NETWORK_TSYNC), 0);
 /// ```
+#[doc(alias = "PR_NETWORK_TSYNC")]
 pub fn prctl_set_network_options(flags: c_ulong, options: c_ulong) -> c_int {
     prctl_network_raw(PR_SET_NETWORK, flags, options, 0, 0)
 }
 
 /// `prctl(PR_GET_NETWORK, 0, 0, 0, 0)`.
 ///
-/// Returns the calling thread's flags (`0` or
-/// [`PR_NETWORK_OFF`](crate::PR_NETWORK_OFF)), or `-1` with `errno` set
-/// (`EINVAL` on a kernel without the series).
+/// Returns the calling thread's flags, or `-1` with `errno` set (`EINVAL`
+/// on a kernel without the series). With the flags this crate knows the
+/// result is `0` or [`PR_NETWORK_OFF`](crate::PR_NETWORK_OFF); a newer
+/// kernel may report more bits (see "ABI stability" in the
+/// [crate docs](crate)).
+///
+/// # The sign
+///
+/// The kernel returns the flags as a C `int`, so a flag at bit 31 would
+/// make the result negative. Only `-1` means failure: the C library turns
+/// every kernel error into `-1` and `errno`, and no flags word reads as
+/// `-1`. So test `r == -1`, not `r < 0`, and take any other value as the
+/// unsigned 32-bit word it is: `r as libc::c_uint as libc::c_ulong`.
 ///
 /// ```
 /// let r = prctl_network_sys::prctl_get_network();
-/// assert!(r == -1 || r == 0 || r == 1);
+/// if r == -1 {
+///     // EINVAL: no series; anything else: the call was refused (seccomp).
+///     println!("no flags: {}", std::io::Error::last_os_error());
+/// } else {
+///     let flags = r as libc::c_uint as libc::c_ulong;
+///     let off = flags & prctl_network_sys::PR_NETWORK_OFF != 0;
+///     println!("network off: {off}");
+/// }
 /// ```
+#[doc(alias = "PR_GET_NETWORK")]
 pub fn prctl_get_network() -> c_int {
     prctl_network_raw(PR_GET_NETWORK, 0, 0, 0, 0)
 }

@@ -50,20 +50,24 @@ pub enum Error {
         bits: c_ulong,
     },
     /// The process has more than one thread and the restriction would only
-    /// cover the calling thread ([`Restriction::all_threads`]`(false)`, or
-    /// the best-effort fallback). Nothing was changed.
+    /// cover the calling thread, as [`Restriction::all_threads`]`(false)`
+    /// asks (in strict or best-effort mode; with the default
+    /// `all_threads(true)` every thread is covered and this is never
+    /// returned). Nothing was changed.
     ///
     /// [`Restriction::all_threads`]: crate::Restriction::all_threads
     MultiThreaded {
         /// Number of threads in the process (including the caller).
         threads: usize,
     },
-    /// The restriction would only cover the calling thread and the
-    /// process's threads cannot be counted (`/proc/self/task` is not
+    /// The restriction would only cover the calling thread
+    /// ([`Restriction::all_threads`]`(false)`) and the process's threads
+    /// cannot be counted (`/proc/self/task` is not
     /// readable, e.g. `/proc` is not mounted): other threads may exist.
     /// Nothing was changed; fails closed unless
     /// [`Restriction::require_single_thread`]`(false)` accepts it.
     ///
+    /// [`Restriction::all_threads`]: crate::Restriction::all_threads
     /// [`Restriction::require_single_thread`]: crate::Restriction::require_single_thread
     ThreadsUnknown,
     /// Best-effort mode with [`Restriction::all_threads`]`(true)`: the

@@ -41,11 +41,16 @@
 //! in the thread's credentials and inherited by threads and processes
 //! created afterwards. [`set_off`] asks the kernel to restrict every thread
 //! of the process at once (`PR_NETWORK_TSYNC`, the counterpart of
-//! seccomp's `SECCOMP_FILTER_FLAG_TSYNC`). Where only the calling thread
-//! can be restricted ([`Restriction::all_threads`]`(false)`, or the
-//! best-effort fallback), a process that already has other threads is
-//! refused ([`Error::MultiThreaded`]) unless the [`Restriction`] builder
-//! allows it; [`Status::threads`] reports what is covered.
+//! seccomp's `SECCOMP_FILTER_FLAG_TSYNC`); the best-effort fallback puts
+//! its seccomp filter on every thread the same way
+//! (`SECCOMP_FILTER_FLAG_TSYNC`). Only with
+//! [`Restriction::all_threads`]`(false)`, where just the calling thread is
+//! restricted, is a process that already has other threads refused
+//! ([`Error::MultiThreaded`]), unless
+//! [`Restriction::require_single_thread`]`(false)` allows it.
+//! [`Status::threads`] reports what is covered (in best-effort mode per
+//! mechanism: a Landlock domain below ABI 8 covers the calling thread
+//! only, and the report says so).
 //!
 //! # Older kernels: best-effort mode
 //!

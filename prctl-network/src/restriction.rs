@@ -188,9 +188,12 @@ impl Restriction {
 
     /// Whether to fail with [`Error::MultiThreaded`] when other threads
     /// exist and the restriction would cover only the calling thread
-    /// (default `true`): with [`all_threads(false)`](Restriction::all_threads),
-    /// or in best-effort mode on a kernel without `PR_SET_NETWORK`. With
-    /// `false`, the restriction is applied to the calling thread anyway and
+    /// (default `true`). That is only the case with
+    /// [`all_threads(false)`](Restriction::all_threads), in strict and in
+    /// best-effort mode alike; with `all_threads(true)` (the default)
+    /// `PR_NETWORK_TSYNC`, or in best-effort mode seccomp's TSYNC, covers
+    /// every thread and this setting is not consulted. With `false`, the
+    /// restriction is applied to the calling thread anyway and
     /// [`Status::threads`] reports it.
     ///
     /// ```
@@ -255,7 +258,8 @@ impl Restriction {
     ///
     /// [`Error::Unsupported`] (kernel lacks the series; not in best-effort
     /// mode),
-    /// [`Error::MultiThreaded`], [`Error::NoNewPrivsRequired`] (with
+    /// [`Error::MultiThreaded`] (only with `all_threads(false)`),
+    /// [`Error::NoNewPrivsRequired`] (with
     /// `no_new_privs(false)` and no `CAP_SYS_ADMIN`), [`Error::Os`] (e.g.
     /// `ENOMEM`). The first two leave the process unchanged.
     ///

@@ -54,13 +54,19 @@ pub enum UnknownReason {
 /// ```
 pub fn probe() -> Support {
     let r = prctl_get_network();
-    support_from(r, if r < 0 { Errno::last_raw() } else { 0 })
+    support_from(r, if r == -1 { Errno::last_raw() } else { 0 })
 }
 
-/// What a `PR_GET_NETWORK` result `r` (with `errno` when negative) means.
-/// Flags unknown to this crate are kept: they come from a newer kernel.
+/// What a `PR_GET_NETWORK` result `r` (with `errno` when it is `-1`)
+/// means. Flags unknown to this crate are kept: they come from a newer
+/// kernel.
+///
+/// The kernel returns the flags as a C `int`, so a flag at bit 31 would
+/// make `r` negative. Only `-1` is a failure (the C library turns every
+/// kernel error into `-1` and `errno`, and no flags word reads `-1`): any
+/// other value is the flags, taken as the unsigned 32-bit word it is.
 fn support_from(r: libc::c_int, errno: i32) -> Support {
-    if r < 0 {
+    if r == -1 {
         return if errno == libc::EINVAL {
             Support::Missing
         } else {
@@ -69,9 +75,9 @@ fn support_from(r: libc::c_int, errno: i32) -> Support {
             }
         };
     }
-    // r >= 0 here, so the conversion is lossless.
     Support::Available {
-        state: NetworkState::from_bits_retain(r as libc::c_ulong),
+        // The int's 32 bits as they are: bit 31 stays bit 31, not a sign.
+        state: NetworkState::from_bits_retain(libc::c_ulong::from(r as libc::c_uint)),
     }
 }
 
@@ -127,6 +133,18 @@ mod tests {
             support_from(-1, libc::EPERM),
             Support::Unknown {
                 error: UnknownReason::Errno(libc::EPERM)
+            }
+        );
+    }
+
+    /// A flag at bit 31 makes the C `int` negative; it is still a flag.
+    #[test]
+    fn a_flag_at_bit_31_is_not_a_failure() {
+        let word: libc::c_uint = (1 << 31) | 1;
+        assert_eq!(
+            support_from(word as libc::c_int, 0),
+            Support::Available {
+                state: NetworkState::from_bits_retain(0x8000_0001)
             }
         );
     }

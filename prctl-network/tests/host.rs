@@ -15,13 +15,13 @@ use prctl_network::{
 fn get_and_probe_agree_with_raw_prctl() {
     in_child(|| {
         let raw = prctl_network_sys::prctl_get_network();
-        if raw < 0 {
+        if raw == -1 {
             assert_eq!(common::errno(), libc::EINVAL);
             assert_eq!(get(), Err(Error::Unsupported));
             assert_eq!(probe(), Support::Missing);
             assert!(!is_supported());
         } else {
-            let state = NetworkState::from_bits(raw as libc::c_ulong).unwrap();
+            let state = NetworkState::from_bits(raw as libc::c_uint as libc::c_ulong).unwrap();
             assert_eq!(get(), Ok(state));
             assert_eq!(probe(), Support::Available { state });
             assert!(is_supported());

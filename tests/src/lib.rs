@@ -89,6 +89,7 @@
 //! `$TMPDIR/pn-proptest-regressions-<property>.txt` (as in the VM, where the
 //! seed lines printed in the failure message are what to copy back).
 #![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
 
 pub mod abi;
 pub mod addr;
@@ -106,3 +107,10 @@ pub mod uring;
 
 /// The `#[ignore]` reason of every test that needs the patched kernel.
 pub const NEEDS_KERNEL: &str = "needs the prctl-network kernel: run by cargo xtask vm-test";
+
+/// The project README's Rust snippets, compiled as doctests (warnings
+/// denied): the README is part of no published crate, so its check lives
+/// in this unpublished one.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ProjectReadmeDoctests;

@@ -63,10 +63,10 @@ pub fn no_new_privs() -> bool {
 /// the crate under test).
 pub fn kernel_has_series() -> bool {
     let r = prctl_network_sys::prctl_get_network();
-    if r < 0 {
+    if r == -1 {
         assert_eq!(errno(), libc::EINVAL, "PR_GET_NETWORK failed otherwise");
     }
-    r >= 0
+    r != -1
 }
 
 /// Whether CAP_SYS_ADMIN is in the effective set (/proc/self/status CapEff).
