@@ -27,7 +27,11 @@ const SETUID_BINS: &[&str] = &["pn-suid-probe"];
 const REQUIRED_BINS: &[&str] = &["init", "pn-suid-probe", "nonet", "pn-unix-client"];
 /// Binaries expected in /usr/bin; a missing one is reported, not fatal.
 const EXPECTED_BINS: &[&str] = &["nonet"];
-const TEST_PACKAGES: &[&str] = &["prctl-network", "nonet", "prctl-network-tests"];
+const TEST_PACKAGES: &[&str] = &[
+    "prctl-network",
+    "prctl-network-nonet",
+    "prctl-network-tests",
+];
 /// The guest crate: its binary `init` is /init.
 const GUEST_PACKAGE: &str = "prctl-network-vm-guest";
 
@@ -139,7 +143,7 @@ fn require_test_crates() -> Result<()> {
     let root = project_root();
     for (pkg, dir) in [
         ("prctl-network", "prctl-network"),
-        ("nonet", "nonet"),
+        ("prctl-network-nonet", "nonet"),
         ("prctl-network-tests", "tests"),
     ] {
         if !root.join(dir).join("Cargo.toml").exists() {
