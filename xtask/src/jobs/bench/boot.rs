@@ -4,6 +4,7 @@
 //! say, collected into a [`Boot`].
 
 use super::{BenchOpts, Clock};
+use crate::jobs::vm_test;
 use crate::util::{say, Result, Step};
 use crate::vm::console::Console;
 use crate::vm::qemu;
@@ -80,9 +81,8 @@ pub(super) fn boot(
     };
     let mut last_progress = Instant::now();
     while let Some(line) = console.next_line()? {
-        if line.contains("Kernel panic")
-            || crate::jobs::vm_test::kernel_issues().any(|p| line.contains(p))
-        {
+        let kernel = vm_test::kernel_text(&line, Event::find(&line).is_some());
+        if kernel.contains("Kernel panic") || vm_test::kernel_issues().any(|p| kernel.contains(p)) {
             println!("[console] {line}");
             b.errors.push(format!("boot {label}: {line}"));
         }
